@@ -1,0 +1,1 @@
+"""The HTTP face of the mock: a Starlette app over the domain."""

@@ -1,0 +1,23 @@
+"""What the middleware hands the handlers through the ASGI scope."""
+
+from __future__ import annotations
+
+from starlette.types import Scope
+
+from ..auth import DEFAULT_TENANT
+from ..journal import Call
+
+TENANT_KEY = "mockfiles.tenant"
+CALL_KEY = "mockfiles.call"
+
+
+def tenant_of(scope: Scope) -> str:
+    """The tenant the authenticated caller acts for."""
+    tenant: str = scope.get(TENANT_KEY, DEFAULT_TENANT)
+    return tenant
+
+
+def call_of(scope: Scope) -> Call | None:
+    """The journal entry being written for this request, if journaling is on."""
+    call: Call | None = scope.get(CALL_KEY)
+    return call

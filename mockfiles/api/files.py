@@ -1,0 +1,142 @@
+"""Handlers for the Files routes: parse the request, call the domain, render."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+
+from ..errors import FileTooLarge, InvalidRequest
+from ..journal import Call, UploadedFile
+from ..service import FileService, ListQuery
+from . import render
+from .context import call_of, tenant_of
+from .multipart_upload import FilePart, UploadLimits, read_upload
+from .upload_schema import check_upload
+
+# Room for the multipart framing and the text fields around the file.
+MULTIPART_OVERHEAD = 1024 * 1024
+
+
+def _service(request: Request) -> FileService:
+    service: FileService = request.app.state.files
+    return service
+
+
+async def create_file(request: Request) -> Response:
+    """``POST /files``: a multipart upload with ``purpose``, ``file`` and optional expiry."""
+    service = _service(request)
+    profile = service.profile
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit():
+        if int(declared) > profile.max_file_bytes + MULTIPART_OVERHEAD:
+            raise FileTooLarge(
+                f"File is too large: the request body is {declared} bytes and files may be "
+                f"at most {profile.max_file_bytes} bytes.",
+                param="file",
+            )
+    limits = UploadLimits(
+        max_field_bytes=profile.max_field_bytes,
+        max_fields=profile.max_form_fields,
+        check_file_size=service.check_size,
+    )
+    try:
+        form = await read_upload(request.headers.get("content-type", ""), _body(request), limits)
+    except ClientDisconnect:
+        raise InvalidRequest("The client disconnected before the upload finished.") from None
+    call = call_of(request.scope)
+    if call is not None:
+        _note_upload(call, form.fields, form.file)
+    upload = check_upload(profile, form)
+    assert form.file is not None  # the schema requires it
+    record = service.upload(
+        tenant_of(request.scope),
+        filename=form.file.filename,
+        purpose=upload.purpose,
+        blob=form.file.blob,
+        expires_after_seconds=upload.expires_after_seconds,
+    )
+    return JSONResponse(render.file_object(service, record))
+
+
+async def _body(request: Request) -> AsyncIterator[bytes]:
+    async for chunk in request.stream():
+        yield chunk
+
+
+def _note_upload(call: Call, fields: dict[str, str], file: FilePart | None) -> None:
+    call.form = dict(fields)
+    if file is not None:
+        call.files.append(
+            UploadedFile(file.filename, file.content_type, file.blob.size, file.blob.sha256())
+        )
+
+
+async def list_files(request: Request) -> Response:
+    """``GET /files``: one page, filtered by ``purpose``, ordered and cursored."""
+    service = _service(request)
+    query = parse_list_query(request, service.profile.list_default_limit, service.profile.list_max_limit)
+    page = service.list(tenant_of(request.scope), query)
+    return JSONResponse(render.file_list(service, page))
+
+
+def parse_list_query(request: Request, default_limit: int, max_limit: int) -> ListQuery:
+    """Validate ``limit``, ``order``, ``after`` and ``purpose`` with the service's wording."""
+    params = request.query_params
+    limit = default_limit
+    raw_limit = params.get("limit")
+    if raw_limit is not None:
+        try:
+            limit = int(raw_limit)
+        except ValueError:
+            raise InvalidRequest(
+                f"Invalid 'limit': expected an integer, but got '{raw_limit}' instead.",
+                param="limit",
+                code="invalid_type",
+            ) from None
+        if limit < 1:
+            raise InvalidRequest(
+                "Invalid 'limit': integer below minimum value. Expected a value >= 1, "
+                f"but got {limit} instead.",
+                param="limit",
+                code="integer_below_min_value",
+            )
+        if limit > max_limit:
+            raise InvalidRequest(
+                "Invalid 'limit': integer above maximum value. Expected a value <= "
+                f"{max_limit}, but got {limit} instead.",
+                param="limit",
+                code="integer_above_max_value",
+            )
+    order = params.get("order", "desc")
+    if order not in ("asc", "desc"):
+        raise InvalidRequest(
+            f"Invalid value: '{order}'. Supported values are: 'asc' and 'desc'.",
+            param="order",
+            code="invalid_value",
+        )
+    after = params.get("after") or None
+    purpose = params.get("purpose") or None
+    return ListQuery(purpose=purpose, limit=limit, order=order, after=after)  # type: ignore[arg-type]
+
+
+async def retrieve_file(request: Request) -> Response:
+    """``GET /files/{file_id}``."""
+    service = _service(request)
+    record = service.retrieve(tenant_of(request.scope), request.path_params["file_id"])
+    return JSONResponse(render.file_object(service, record))
+
+
+async def delete_file(request: Request) -> Response:
+    """``DELETE /files/{file_id}``."""
+    service = _service(request)
+    record = service.delete(tenant_of(request.scope), request.path_params["file_id"])
+    return JSONResponse(render.deleted(record))
+
+
+async def file_content(request: Request) -> Response:
+    """``GET /files/{file_id}/content``: the stored bytes, streamed as stored."""
+    service = _service(request)
+    record = service.content(tenant_of(request.scope), request.path_params["file_id"])
+    return render.BlobResponse(record.blob, record.filename)

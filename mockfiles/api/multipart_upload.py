@@ -1,0 +1,192 @@
+"""Streaming multipart reader for uploads, on python-multipart's parser.
+
+The file part is kept as the chunks it arrived in (views into the request body, no
+copies), and the running size is checked against the limit as bytes arrive, so an
+oversize upload is refused without being held whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from ..blobs import Blob, Chunk
+from ..errors import InvalidRequest
+
+FILE_FIELD = "file"
+
+
+@dataclass
+class FilePart:
+    """The uploaded file: its name, declared type and content."""
+
+    filename: str
+    content_type: str | None
+    blob: Blob
+
+
+@dataclass
+class UploadForm:
+    """The parsed form: text fields, the file, and any unexpected file parts."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    file: FilePart | None = None
+    other_file_fields: list[str] = field(default_factory=list)
+
+
+@dataclass
+class UploadLimits:
+    """Bounds applied while reading."""
+
+    max_field_bytes: int
+    max_fields: int
+    #: Called with (purpose so far or None, file bytes so far); raises when too large.
+    check_file_size: Callable[[str | None, int], None]
+
+
+def boundary_of(content_type: str) -> bytes:
+    """The multipart boundary of a Content-Type header, or a 400 saying what is wrong."""
+    ctype, params = parse_options_header(content_type)
+    if ctype != b"multipart/form-data":
+        shown = content_type or "none"
+        raise InvalidRequest(
+            "Uploads must be sent as multipart/form-data with 'purpose' and 'file' parts "
+            f"(got Content-Type: {shown})."
+        )
+    boundary = params.get(b"boundary")
+    if not boundary:
+        raise InvalidRequest(
+            "The multipart/form-data Content-Type has no boundary parameter; "
+            "let your HTTP client build the multipart body."
+        )
+    return boundary
+
+
+class _PartCollector:
+    """python-multipart callbacks that build an :class:`UploadForm`."""
+
+    def __init__(self, limits: UploadLimits) -> None:
+        self.limits = limits
+        self.form = UploadForm()
+        self.finished = False
+        self._header_field = bytearray()
+        self._header_value = bytearray()
+        self._headers: dict[str, str] = {}
+        self._name = ""
+        self._filename: str | None = None
+        self._text = bytearray()
+        self._chunks: list[Chunk] = []
+        self._file_bytes = 0
+        self._parts = 0
+
+    def callbacks(self) -> dict[str, Callable[..., None]]:
+        return {
+            "on_part_begin": self.on_part_begin,
+            "on_header_field": self.on_header_field,
+            "on_header_value": self.on_header_value,
+            "on_header_end": self.on_header_end,
+            "on_headers_finished": self.on_headers_finished,
+            "on_part_data": self.on_part_data,
+            "on_part_end": self.on_part_end,
+            "on_end": self.on_end,
+        }
+
+    def on_part_begin(self) -> None:
+        self._parts += 1
+        if self._parts > self.limits.max_fields:
+            raise InvalidRequest(
+                f"Too many form fields: at most {self.limits.max_fields} are accepted."
+            )
+        self._headers = {}
+        self._text = bytearray()
+        self._chunks = []
+        self._file_bytes = 0
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_field += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def on_header_end(self) -> None:
+        name = bytes(self._header_field).decode("latin-1").lower()
+        self._headers[name] = bytes(self._header_value).decode("latin-1")
+        self._header_field.clear()
+        self._header_value.clear()
+
+    def on_headers_finished(self) -> None:
+        disposition, params = parse_options_header(self._headers.get("content-disposition"))
+        if disposition != b"form-data" or b"name" not in params:
+            raise InvalidRequest(
+                "Each multipart part needs a 'Content-Disposition: form-data; name=...' header."
+            )
+        self._name = _utf8(params[b"name"], "form field name")
+        raw_filename = params.get(b"filename")
+        self._filename = None if raw_filename is None else _utf8(raw_filename, "filename")
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._filename is None:
+            if len(self._text) + (end - start) > self.limits.max_field_bytes:
+                raise InvalidRequest(
+                    f"Form field '{self._name}' is too long: at most "
+                    f"{self.limits.max_field_bytes} bytes are accepted."
+                )
+            self._text += data[start:end]
+            return
+        self._file_bytes += end - start
+        self.limits.check_file_size(self.form.fields.get("purpose"), self._file_bytes)
+        if isinstance(data, bytes):
+            self._chunks.append(memoryview(data)[start:end])
+        else:  # a buffer the parser may reuse: keep a private copy
+            self._chunks.append(bytes(data[start:end]))
+
+    def on_part_end(self) -> None:
+        name = self._name
+        if self._filename is None:
+            if name in self.form.fields:
+                raise InvalidRequest(f"Form field '{name}' was sent more than once.")
+            self.form.fields[name] = _utf8(bytes(self._text), f"form field '{name}'")
+        elif name != FILE_FIELD:
+            self.form.other_file_fields.append(name)
+            self._chunks = []
+        elif self.form.file is not None:
+            raise InvalidRequest("Only one 'file' part may be sent per upload.")
+        else:
+            self.form.file = FilePart(
+                filename=self._filename,
+                content_type=self._headers.get("content-type"),
+                blob=Blob(self._chunks),
+            )
+
+    def on_end(self) -> None:
+        self.finished = True
+
+
+def _utf8(raw: bytes, what: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidRequest(f"The {what} is not valid UTF-8.") from None
+
+
+async def read_upload(
+    content_type: str, body: AsyncIterator[bytes], limits: UploadLimits
+) -> UploadForm:
+    """Parse a multipart upload from ``body`` chunks; any malformation is a 400."""
+    collector = _PartCollector(limits)
+    parser = MultipartParser(boundary_of(content_type), collector.callbacks())  # type: ignore[arg-type]
+    try:
+        async for chunk in body:
+            if chunk:
+                parser.write(chunk)
+        parser.finalize()
+    except MultipartParseError as exc:
+        raise InvalidRequest(f"The multipart body could not be parsed: {exc}.") from None
+    if not collector.finished:
+        raise InvalidRequest(
+            "The multipart body ended before its closing boundary: the upload was truncated."
+        )
+    return collector.form

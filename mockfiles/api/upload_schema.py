@@ -1,0 +1,102 @@
+"""The upload request's schema, checked with jsonschema as the service does.
+
+Messages follow the service's wording, which is jsonschema's:
+``'x' is not one of [...] - 'purpose'``, ``'file' is a required property``,
+``Additional properties are not allowed ('x' was unexpected)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from ..errors import InvalidRequest
+from ..profiles import Profile
+from .multipart_upload import FILE_FIELD, UploadForm
+
+EXPIRES_PREFIX = "expires_after["
+
+
+@dataclass(frozen=True)
+class UploadRequest:
+    """A schema-valid upload."""
+
+    purpose: str
+    expires_after_seconds: int | None
+
+
+@lru_cache(maxsize=32)
+def _validator(profile: Profile) -> Draft202012Validator:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [FILE_FIELD, "purpose"],
+        "properties": {
+            FILE_FIELD: {},
+            "purpose": {"type": "string", "enum": list(profile.upload_purposes)},
+            "expires_after": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["anchor", "seconds"],
+                "properties": {
+                    "anchor": {"type": "string", "enum": ["created_at"]},
+                    "seconds": {
+                        "type": "integer",
+                        "minimum": profile.expires_after_min_seconds,
+                        "maximum": profile.expires_after_max_seconds,
+                    },
+                },
+            },
+        },
+    }
+    return Draft202012Validator(schema)
+
+
+def _as_document(form: UploadForm) -> dict[str, Any]:
+    """The form as the JSON document the schema describes."""
+    document: dict[str, Any] = {}
+    for name, value in form.fields.items():
+        if name.startswith(EXPIRES_PREFIX) and name.endswith("]"):
+            key = name[len(EXPIRES_PREFIX) : -1]
+            nested = document.setdefault("expires_after", {})
+            nested[key] = _integer_or_text(value) if key == "seconds" else value
+        else:
+            document[name] = value
+    for name in form.other_file_fields:
+        document[name] = "<file>"
+    if form.file is not None:
+        document[FILE_FIELD] = "<file>"
+    return document
+
+
+def _integer_or_text(value: str) -> int | str:
+    try:
+        return int(value.strip())
+    except ValueError:
+        return value
+
+
+def _message(error: ValidationError) -> str:
+    path = ".".join(str(part) for part in error.absolute_path)
+    return f"{error.message} - '{path}'" if path else error.message
+
+
+def check_upload(profile: Profile, form: UploadForm) -> UploadRequest:
+    """Validate the form against the profile's upload schema; 400 on the first problem."""
+    document = _as_document(form)
+    error = next(iter(_validator(profile).iter_errors(document)), None)
+    if error is not None:
+        raise InvalidRequest(_message(error))
+    if FILE_FIELD in form.fields:
+        raise InvalidRequest(
+            "'file' must be sent as a file part (with a filename), not as a text field."
+        )
+    expires = document.get("expires_after")
+    return UploadRequest(
+        purpose=document["purpose"],
+        expires_after_seconds=None if expires is None else int(expires["seconds"]),
+    )

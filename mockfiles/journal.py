@@ -1,0 +1,107 @@
+"""The journal: every request the mock answered, with its response, in order."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+@dataclass
+class UploadedFile:
+    """What a call uploaded: the file's name, declared type, size and digest."""
+
+    filename: str
+    content_type: str | None
+    size: int
+    sha256: str
+
+
+@dataclass
+class Call:
+    """One request/response pair as the mock saw it."""
+
+    method: str
+    path: str
+    query_string: str
+    raw_request_headers: RawHeaders
+    status: int = 0
+    raw_response_headers: RawHeaders = field(default_factory=list)
+    response_body: bytes | None = None
+    form: dict[str, str] = field(default_factory=dict)
+    files: list[UploadedFile] = field(default_factory=list)
+
+    @property
+    def query(self) -> dict[str, str]:
+        """Query parameters (the last value wins for repeated names)."""
+        return dict(parse_qsl(self.query_string, keep_blank_values=True))
+
+    @property
+    def request_headers(self) -> dict[str, str]:
+        """Request headers, lower-cased names."""
+        return {k.decode("latin-1"): v.decode("latin-1") for k, v in self.raw_request_headers}
+
+    @property
+    def response_headers(self) -> dict[str, str]:
+        """Response headers, lower-cased names."""
+        return {k.decode("latin-1"): v.decode("latin-1") for k, v in self.raw_response_headers}
+
+    @property
+    def response_json(self) -> Any:
+        """The JSON response body, or None if the response was not JSON."""
+        if self.response_body is None:
+            return None
+        return json.loads(self.response_body)
+
+    def __str__(self) -> str:
+        query = f"?{self.query_string}" if self.query_string else ""
+        return f"{self.method} {self.path}{query} -> {self.status}"
+
+
+class Journal:
+    """Thread-safe, ordered list of :class:`Call`."""
+
+    def __init__(self) -> None:
+        self._calls: list[Call] = []
+        self._lock = threading.Lock()
+
+    def append(self, call: Call) -> None:
+        with self._lock:
+            self._calls.append(call)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+    @property
+    def last(self) -> Call:
+        """The most recent call; ``AssertionError`` if none was made."""
+        if not self._calls:
+            raise AssertionError("the mock has received no request yet")
+        return self._calls[-1]
+
+    def filter(self, method: str | None = None, path: str | None = None) -> list[Call]:
+        """Calls matching ``method`` and ``path`` (exact), either optional."""
+        return [
+            c
+            for c in list(self._calls)
+            if (method is None or c.method == method.upper()) and (path is None or c.path == path)
+        ]
+
+    def __iter__(self) -> Iterator[Call]:
+        return iter(list(self._calls))
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    def __getitem__(self, index: int) -> Call:
+        return self._calls[index]
+
+    def __repr__(self) -> str:
+        lines = "\n".join(f"  {c}" for c in self._calls) or "  (none)"
+        return f"Journal of {len(self._calls)} call(s):\n{lines}"

@@ -1,0 +1,183 @@
+"""MockFiles: one mock's clock, store, profile and journal, and the ways to reach it."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Collection, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+from .api.app import build_app
+from .auth import DEFAULT_TENANT, Authenticator
+from .blobs import Blob
+from .clock import Clock
+from .errors import NoSuchFile
+from .journal import Journal
+from .patching import patched_environ, route_hosts
+from .profiles import Profile, get_profile
+from .service import FileService
+from .store import Store, StoredFile
+from .transport import Library, async_transport, sync_transport
+
+DEFAULT_BASE_URL = "http://mockfiles.local/v1"
+OPENAI_HOSTS = frozenset({"api.openai.com"})
+DUMMY_API_KEY = "sk-mockfiles-test-key"
+
+
+class MockFiles:
+    """An in-memory Files API of one provider dialect (``profile``).
+
+    Keyword options that are not MockFiles' own change fields of the profile, e.g.
+    ``MockFiles(max_file_bytes=1024)``.
+    """
+
+    def __init__(
+        self,
+        profile: str | Profile = "openai",
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        api_keys: Collection[str] | None = None,
+        processing_seconds: float = 0.0,
+        seed: int | None = None,
+        **profile_changes: Any,
+    ) -> None:
+        chosen = get_profile(profile)
+        self.profile: Profile = chosen.replace(**profile_changes) if profile_changes else chosen
+        self.base_url = base_url.rstrip("/")
+        self.clock = Clock()
+        self.store = Store()
+        self.journal = Journal()
+        self.files = FileService(
+            self.profile,
+            self.clock,
+            self.store,
+            processing_seconds=processing_seconds,
+            seed=seed,
+        )
+        self.authenticator = Authenticator(self.profile.auth_scheme, api_keys)
+        self.app = build_app(self.files, self.journal, self.authenticator)
+
+    # -- state ----------------------------------------------------------------
+
+    @property
+    def calls(self) -> Journal:
+        """Every request the mock answered, in order."""
+        return self.journal
+
+    def reset(self) -> None:
+        """Forget every file and call; the clock follows real time again."""
+        self.store.clear()
+        self.journal.clear()
+        self.clock.follow_real_time()
+
+    def add_file(
+        self,
+        content: bytes | bytearray | memoryview | str,
+        *,
+        filename: str = "file.jsonl",
+        purpose: str = "batch_output",
+        expires_after_seconds: int | None = None,
+        created_at: int | None = None,
+        tenant: str = DEFAULT_TENANT,
+    ) -> StoredFile:
+        """Create a file as the service would (e.g. ``batch_output`` results).
+
+        Any purpose of the profile is allowed, upload-only checks are skipped, the quota
+        and default expiry apply.
+        """
+        if purpose not in self.profile.file_purposes:
+            raise ValueError(
+                f"purpose {purpose!r} is not one of the {self.profile.name} profile's file "
+                f"purposes: {', '.join(self.profile.file_purposes)}"
+            )
+        return self.files.create(
+            tenant,
+            filename=filename,
+            purpose=purpose,
+            blob=Blob.of(content),
+            expires_after_seconds=expires_after_seconds,
+            created_at=created_at,
+        )
+
+    def stored_files(self, tenant: str | None = None) -> list[StoredFile]:
+        """Files stored now (expired ones are gone), oldest first."""
+        self.store.purge_expired(self.clock.now())
+        return list(self.store.files(tenant))
+
+    def get_file(self, file_id: str, tenant: str = DEFAULT_TENANT) -> StoredFile:
+        """A stored file by id; ``NoSuchFile`` (a ``LookupError``-like 404) if absent."""
+        return self.files.retrieve(tenant, file_id)
+
+    def content_of(self, file_id: str, tenant: str = DEFAULT_TENANT) -> bytes:
+        """The bytes of a stored file."""
+        return self.get_file(file_id, tenant).content
+
+    # -- ways in --------------------------------------------------------------
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        """Hosts routed to this mock by :meth:`patch`: its own and ``api.openai.com``."""
+        own = urlsplit(self.base_url).hostname or ""
+        return frozenset({own}) | OPENAI_HOSTS
+
+    def transport(self, library: Library | None = None) -> Any:
+        """A sync in-process transport (``httpx`` by default, or ``library="httpx2"``)."""
+        return sync_transport(self.app, library)
+
+    def async_transport(self, library: Library | None = None) -> Any:
+        """An async in-process transport (``httpx`` by default, or ``library="httpx2"``)."""
+        return async_transport(self.app, library)
+
+    def openai_client(self, **kwargs: Any) -> Any:
+        """An ``openai.OpenAI`` wired to this mock in-process."""
+        openai = importlib.import_module("openai")
+        library = openai_http_library()
+        module = importlib.import_module(library)
+        kwargs.setdefault("http_client", module.Client(transport=self.transport(library)))
+        return openai.OpenAI(**self._client_defaults(kwargs))
+
+    def async_openai_client(self, **kwargs: Any) -> Any:
+        """An ``openai.AsyncOpenAI`` wired to this mock in-process."""
+        openai = importlib.import_module("openai")
+        library = openai_http_library()
+        module = importlib.import_module(library)
+        kwargs.setdefault("http_client", module.AsyncClient(transport=self.async_transport(library)))
+        return openai.AsyncOpenAI(**self._client_defaults(kwargs))
+
+    def _client_defaults(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        kwargs.setdefault("api_key", DUMMY_API_KEY)
+        kwargs.setdefault("base_url", self.base_url)
+        return kwargs
+
+    @contextmanager
+    def patch(self) -> Iterator[MockFiles]:
+        """Route ``OpenAI()`` and any httpx/httpx2 request for :attr:`hosts` here.
+
+        Sets ``OPENAI_BASE_URL`` (and ``OPENAI_API_KEY`` to a dummy if unset); other
+        hosts pass through untouched. Everything is restored on exit.
+        """
+        with ExitStack() as stack:
+            stack.enter_context(
+                patched_environ(
+                    {"OPENAI_BASE_URL": self.base_url}, {"OPENAI_API_KEY": DUMMY_API_KEY}
+                )
+            )
+            stack.enter_context(route_hosts(self.app, self.hosts))
+            yield self
+
+    def __repr__(self) -> str:
+        return f"MockFiles(profile={self.profile.name!r}, files={len(self.store)}, calls={len(self.journal)})"
+
+
+def openai_http_library() -> Library:
+    """Which of httpx / httpx2 the installed ``openai`` SDK is built on."""
+    openai = importlib.import_module("openai")
+    for cls in openai.DefaultHttpxClient.__mro__:
+        root = cls.__module__.split(".")[0]
+        if root in ("httpx", "httpx2"):
+            return root  # type: ignore[return-value]
+    return "httpx"
+
+
+__all__ = ["MockFiles", "NoSuchFile", "openai_http_library"]

@@ -1,0 +1,75 @@
+"""Route httpx / httpx2 traffic for chosen hosts to an app in-process.
+
+Patches the libraries' default network transports (the way pytest-httpx and respx do),
+so clients built anywhere — including inside the ``openai`` SDK — reach the mock while
+requests for other hosts go out untouched.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+from starlette.types import ASGIApp
+
+from .transport import LIBRARIES, Library, async_transport, library_module, sync_transport
+
+
+@contextmanager
+def patched_environ(values: Mapping[str, str], defaults: Mapping[str, str]) -> Iterator[None]:
+    """Set ``values``, and ``defaults`` where unset; restore everything on exit."""
+    names = [*values, *defaults]
+    saved = {name: os.environ.get(name) for name in names}
+    try:
+        os.environ.update(values)
+        for name, value in defaults.items():
+            os.environ.setdefault(name, value)
+        yield
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
+
+
+@contextmanager
+def _routed_library(library: Library, app: ASGIApp, hosts: frozenset[str]) -> Iterator[None]:
+    module = library_module(library)
+    inner = sync_transport(app, library)
+    async_inner = async_transport(app, library)
+    sync_cls: Any = module.HTTPTransport
+    async_cls: Any = module.AsyncHTTPTransport
+    original = sync_cls.handle_request
+    async_original = async_cls.handle_async_request
+
+    def handle_request(self: Any, request: Any) -> Any:
+        if request.url.host in hosts:
+            return inner.handle_request(request)
+        return original(self, request)
+
+    async def handle_async_request(self: Any, request: Any) -> Any:
+        if request.url.host in hosts:
+            return await async_inner.handle_async_request(request)
+        return await async_original(self, request)
+
+    sync_cls.handle_request = handle_request
+    async_cls.handle_async_request = handle_async_request
+    try:
+        yield
+    finally:
+        sync_cls.handle_request = original
+        async_cls.handle_async_request = async_original
+
+
+@contextmanager
+def route_hosts(app: ASGIApp, hosts: frozenset[str]) -> Iterator[None]:
+    """Send requests for ``hosts`` to ``app`` on every installed httpx-family library."""
+    with ExitStack() as stack:
+        for library in LIBRARIES:
+            if importlib.util.find_spec(library) is not None:
+                stack.enter_context(_routed_library(library, app, hosts))
+        yield

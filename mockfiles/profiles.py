@@ -1,0 +1,140 @@
+"""Provider dialects as data: purposes, limits, expiry rules, auth and id format.
+
+A :class:`Profile` is a frozen dataclass; derive your own from an existing one with
+:meth:`Profile.replace` (``OPENAI.replace(max_file_bytes=1024)``) instead of
+subclassing anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+MB = 1024 * 1024
+GB = 1024 * MB
+TB = 1024 * GB
+DAY = 86_400
+
+BASE62 = string.digits + string.ascii_letters
+HEX = "0123456789abcdef"
+
+AuthScheme = Literal["bearer", "api-key"]
+
+
+@dataclass(frozen=True)
+class IdFormat:
+    """How file ids look: ``prefix`` followed by ``length`` characters of ``alphabet``."""
+
+    prefix: str = "file-"
+    alphabet: str = BASE62
+    length: int = 22
+
+    def new(self, rng: random.Random) -> str:
+        """A fresh random id."""
+        return self.prefix + "".join(rng.choices(self.alphabet, k=self.length))
+
+
+@dataclass(frozen=True, eq=False)
+class Profile:
+    """Everything that differs between the services the mock imitates."""
+
+    name: str
+    #: Path prefix of the Files routes (``/v1`` gives ``/v1/files``).
+    base_path: str = "/v1"
+    #: Purposes a client may send on upload, in the order the error message lists them.
+    upload_purposes: tuple[str, ...] = ()
+    #: Purposes a stored file may carry (uploads plus outputs the service creates).
+    file_purposes: tuple[str, ...] = ()
+    #: Purposes whose content may be downloaded.
+    downloadable_purposes: frozenset[str] = frozenset()
+    #: Purposes whose filename must end in ``.jsonl``, with the API name used in the error.
+    jsonl_purposes: Mapping[str, str] = field(default_factory=dict)
+    #: Largest file accepted, in bytes.
+    max_file_bytes: int = 512 * MB
+    #: Tighter per-purpose limits, in bytes.
+    purpose_max_bytes: Mapping[str, int] = field(default_factory=dict)
+    #: Total bytes one tenant may store (``None``: unlimited).
+    storage_quota_bytes: int | None = None
+    #: Expiry applied when the upload sets none, per purpose, in seconds.
+    default_expiry_seconds: Mapping[str, int] = field(default_factory=dict)
+    #: Expiry for every other purpose when the upload sets none (``None``: never).
+    default_expiry_all_seconds: int | None = None
+    #: Bounds of ``expires_after[seconds]``.
+    expires_after_min_seconds: int = 3600
+    expires_after_max_seconds: int = 30 * DAY
+    #: How ids are made.
+    id_format: IdFormat = IdFormat()
+    #: How the API key is sent.
+    auth_scheme: AuthScheme = "bearer"
+    #: Whether file objects carry ``status`` / ``status_details``.
+    include_status: bool = True
+    #: List paging: default and largest ``limit``.
+    list_default_limit: int = 10_000
+    list_max_limit: int = 10_000
+    #: Largest non-file multipart field and most fields per upload.
+    max_field_bytes: int = 64 * 1024
+    max_form_fields: int = 16
+
+    def replace(self, **changes: Any) -> Profile:
+        """A copy with some fields changed; unknown names raise ``TypeError``."""
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise TypeError(
+                f"unknown profile field(s) {', '.join(unknown)}; "
+                f"profile fields are: {', '.join(sorted(known))}"
+            )
+        return dataclasses.replace(self, **changes)
+
+    def size_limit(self, purpose: str | None) -> int:
+        """The largest file accepted for ``purpose`` (the general limit if unknown)."""
+        if purpose is None:
+            return self.max_file_bytes
+        return min(self.max_file_bytes, self.purpose_max_bytes.get(purpose, self.max_file_bytes))
+
+    def default_expiry(self, purpose: str) -> int | None:
+        """Seconds until a file of ``purpose`` expires when the upload sets no policy."""
+        return self.default_expiry_seconds.get(purpose, self.default_expiry_all_seconds)
+
+
+OPENAI = Profile(
+    name="openai",
+    upload_purposes=("fine-tune", "assistants", "batch", "user_data", "vision", "evals"),
+    file_purposes=(
+        "assistants",
+        "assistants_output",
+        "batch",
+        "batch_output",
+        "fine-tune",
+        "fine-tune-results",
+        "vision",
+        "user_data",
+        "evals",
+    ),
+    downloadable_purposes=frozenset(
+        {"batch", "batch_output", "fine-tune-results", "assistants_output", "vision", "evals"}
+    ),
+    jsonl_purposes={"batch": "Batch API", "fine-tune": "Fine-Tuning API"},
+    max_file_bytes=512 * MB,
+    purpose_max_bytes={"batch": 200 * MB},
+    storage_quota_bytes=int(2.5 * TB),
+    default_expiry_seconds={"batch": 30 * DAY},
+)
+
+PROFILES: dict[str, Profile] = {OPENAI.name: OPENAI}
+
+
+def get_profile(profile: str | Profile) -> Profile:
+    """The profile named ``profile`` (or ``profile`` itself if already a Profile)."""
+    if isinstance(profile, Profile):
+        return profile
+    try:
+        return PROFILES[profile]
+    except KeyError:
+        raise ValueError(
+            f"unknown profile {profile!r}; known profiles: {', '.join(sorted(PROFILES))}"
+        ) from None

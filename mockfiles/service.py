@@ -1,0 +1,175 @@
+"""The Files domain: the service's rules for creating, reading, listing and deleting.
+
+Knows nothing of HTTP. Raises the typed errors of :mod:`mockfiles.errors`.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from .blobs import Blob
+from .clock import Clock
+from .errors import FileTooLarge, InvalidRequest, NoSuchFile, QuotaExceeded
+from .profiles import Profile
+from .store import Order, Page, Store, StoredFile, UnknownCursor
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """A validated listing request."""
+
+    purpose: str | None = None
+    limit: int = 10_000
+    order: Order = "desc"
+    after: str | None = None
+
+
+class FileService:
+    """Files of every tenant under one profile and one clock."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        clock: Clock,
+        store: Store,
+        *,
+        processing_seconds: float = 0.0,
+        seed: int | None = None,
+    ) -> None:
+        self.profile = profile
+        self.clock = clock
+        self.store = store
+        self.processing_seconds = processing_seconds
+        self._rng = random.Random(seed)
+
+    # -- commands -------------------------------------------------------------
+
+    def upload(
+        self,
+        tenant: str,
+        *,
+        filename: str,
+        purpose: str,
+        blob: Blob,
+        expires_after_seconds: int | None = None,
+    ) -> StoredFile:
+        """Store a client upload, applying the service's checks on name and size.
+
+        ``purpose`` must already be one of the profile's upload purposes (the request
+        schema checks that).
+        """
+        api_name = self.profile.jsonl_purposes.get(purpose)
+        if api_name is not None and not filename.lower().endswith(".jsonl"):
+            raise InvalidRequest(f"Invalid file format for {api_name}. Must be .jsonl")
+        self.check_size(purpose, blob.size)
+        return self.create(
+            tenant,
+            filename=filename,
+            purpose=purpose,
+            blob=blob,
+            expires_after_seconds=expires_after_seconds,
+        )
+
+    def create(
+        self,
+        tenant: str,
+        *,
+        filename: str,
+        purpose: str,
+        blob: Blob,
+        expires_after_seconds: int | None = None,
+        created_at: int | None = None,
+        status_details: str | None = None,
+        failed: bool = False,
+    ) -> StoredFile:
+        """Store a file as the service would (no upload-only checks); quota applies."""
+        now = self.clock.now()
+        self.store.purge_expired(now)
+        created = int(now) if created_at is None else created_at
+        seconds = (
+            expires_after_seconds
+            if expires_after_seconds is not None
+            else self.profile.default_expiry(purpose)
+        )
+        record = StoredFile(
+            id=self.profile.id_format.new(self._rng),
+            tenant=tenant,
+            filename=filename,
+            purpose=purpose,
+            created_at=created,
+            expires_at=None if seconds is None else created + seconds,
+            blob=blob,
+            ready_at=now + self.processing_seconds,
+            status_details=status_details,
+            failed=failed,
+        )
+        quota = self.profile.storage_quota_bytes
+        if not self.store.add(record, quota=quota):
+            used = self.store.used_bytes(tenant)
+            raise QuotaExceeded(
+                f"Storage quota exceeded: this file is {blob.size} bytes, {used} of "
+                f"{quota} bytes are already used. Delete files to free space.",
+                param="file",
+                code="quota_exceeded",
+            )
+        return record
+
+    def delete(self, tenant: str, file_id: str) -> StoredFile:
+        """Delete a file; unknown, expired or foreign ids are a 404."""
+        self.store.purge_expired(self.clock.now())
+        record = self.store.remove(tenant, file_id)
+        if record is None:
+            raise NoSuchFile(file_id)
+        return record
+
+    # -- queries --------------------------------------------------------------
+
+    def retrieve(self, tenant: str, file_id: str) -> StoredFile:
+        """The file, or a 404 if it is unknown, expired or another tenant's."""
+        self.store.purge_expired(self.clock.now())
+        record = self.store.get(tenant, file_id)
+        if record is None:
+            raise NoSuchFile(file_id)
+        return record
+
+    def content(self, tenant: str, file_id: str) -> StoredFile:
+        """The file whose bytes may be downloaded; refused purposes are a 400."""
+        record = self.retrieve(tenant, file_id)
+        if record.purpose not in self.profile.downloadable_purposes:
+            raise InvalidRequest(f"Not allowed to download files of purpose: {record.purpose}")
+        return record
+
+    def list(self, tenant: str, query: ListQuery) -> Page:
+        """One page of the tenant's files."""
+        self.store.purge_expired(self.clock.now())
+        try:
+            return self.store.page(
+                tenant,
+                purpose=query.purpose,
+                limit=query.limit,
+                order=query.order,
+                after=query.after,
+            )
+        except UnknownCursor:
+            raise InvalidRequest(
+                f"Invalid 'after': no file with id '{query.after}' to page after. "
+                "Pass the id of a file from a previous page.",
+                param="after",
+            ) from None
+
+    def status(self, record: StoredFile) -> str:
+        """``uploaded`` while processing, then ``processed`` (or ``error``)."""
+        if record.failed:
+            return "error"
+        return "processed" if self.clock.now() >= record.ready_at else "uploaded"
+
+    def check_size(self, purpose: str | None, size: int) -> None:
+        """Raise :class:`FileTooLarge` if ``size`` passes the limit for ``purpose``."""
+        limit = self.profile.size_limit(purpose)
+        if size > limit:
+            raise FileTooLarge(
+                f"File is too large: {size} bytes is over the {limit}-byte limit"
+                + (f" for purpose '{purpose}'." if purpose else "."),
+                param="file",
+            )

@@ -1,0 +1,212 @@
+"""Per-tenant file records: ordered indexes for paging, expiry, usage. Thread-safe.
+
+The store knows nothing of profiles or HTTP; it keeps records and answers queries.
+Each tenant keeps, per purpose and for all purposes, a list of ``(created_at, seq, id)``
+keys in order, so a page costs O(log n + limit) and ties on ``created_at`` are broken by
+the insertion sequence (paging is exact even when many files share one second).
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import itertools
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .blobs import Blob
+
+SortKey = tuple[int, int, str]
+Order = Literal["asc", "desc"]
+
+
+@dataclass
+class StoredFile:
+    """One stored file: its metadata and its content."""
+
+    id: str
+    tenant: str
+    filename: str
+    purpose: str
+    created_at: int
+    expires_at: int | None
+    blob: Blob
+    ready_at: float
+    status_details: str | None = None
+    failed: bool = False
+    seq: int = 0
+
+    @property
+    def bytes(self) -> int:
+        """Size of the content in bytes."""
+        return self.blob.size
+
+    @property
+    def content(self) -> bytes:
+        """The file's bytes."""
+        return self.blob.read()
+
+    @property
+    def sort_key(self) -> SortKey:
+        """Position of the file in listings."""
+        return (self.created_at, self.seq, self.id)
+
+
+@dataclass
+class Page:
+    """One page of a listing."""
+
+    files: list[StoredFile]
+    has_more: bool
+
+
+@dataclass
+class _Tenant:
+    by_id: dict[str, StoredFile] = field(default_factory=dict)
+    # None indexes every file; a purpose indexes that purpose's files.
+    indexes: dict[str | None, list[SortKey]] = field(default_factory=dict)
+    # Where removed files stood, so a cursor naming one still pages exactly.
+    former_keys: dict[str, SortKey] = field(default_factory=dict)
+    used_bytes: int = 0
+
+
+class UnknownCursor(LookupError):
+    """``after`` names a file this tenant never had."""
+
+
+class Store:
+    """Thread-safe in-memory file records, grouped by tenant."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._tenants: dict[str, _Tenant] = {}
+        self._expiries: list[tuple[int, int, str, str]] = []
+        self._seq = itertools.count(1)
+
+    # -- writes ---------------------------------------------------------------
+
+    def add(self, record: StoredFile, *, quota: int | None = None) -> bool:
+        """Store ``record`` unless it would take the tenant past ``quota`` bytes.
+
+        Returns False (and stores nothing) when the quota would be exceeded.
+        """
+        with self._lock:
+            tenant = self._tenants.setdefault(record.tenant, _Tenant())
+            if quota is not None and tenant.used_bytes + record.bytes > quota:
+                return False
+            record.seq = next(self._seq)
+            key = record.sort_key
+            tenant.by_id[record.id] = record
+            tenant.used_bytes += record.bytes
+            for index_name in (None, record.purpose):
+                keys = tenant.indexes.setdefault(index_name, [])
+                if not keys or keys[-1] < key:
+                    keys.append(key)
+                else:
+                    bisect.insort(keys, key)
+            if record.expires_at is not None:
+                heapq.heappush(
+                    self._expiries, (record.expires_at, record.seq, record.tenant, record.id)
+                )
+            return True
+
+    def remove(self, tenant_name: str, file_id: str) -> StoredFile | None:
+        """Remove and return a file, or None if the tenant has no such file."""
+        with self._lock:
+            tenant = self._tenants.get(tenant_name)
+            record = tenant.by_id.pop(file_id, None) if tenant else None
+            if tenant is None or record is None:
+                return None
+            key = record.sort_key
+            for index_name in (None, record.purpose):
+                keys = tenant.indexes[index_name]
+                del keys[bisect.bisect_left(keys, key)]
+            tenant.former_keys[file_id] = key
+            tenant.used_bytes -= record.bytes
+            return record
+
+    def purge_expired(self, now: float) -> list[StoredFile]:
+        """Remove every file whose ``expires_at`` is at or before ``now``."""
+        purged: list[StoredFile] = []
+        if not self._expiries or self._expiries[0][0] > now:
+            return purged
+        with self._lock:
+            while self._expiries and self._expiries[0][0] <= now:
+                _, _, tenant_name, file_id = heapq.heappop(self._expiries)
+                record = self.remove(tenant_name, file_id)
+                if record is not None:
+                    purged.append(record)
+        return purged
+
+    def clear(self) -> None:
+        """Forget every file."""
+        with self._lock:
+            self._tenants.clear()
+            self._expiries.clear()
+
+    # -- reads ----------------------------------------------------------------
+
+    def get(self, tenant_name: str, file_id: str) -> StoredFile | None:
+        """The tenant's file with this id, or None."""
+        tenant = self._tenants.get(tenant_name)
+        return tenant.by_id.get(file_id) if tenant else None
+
+    def used_bytes(self, tenant_name: str) -> int:
+        """Bytes the tenant stores."""
+        tenant = self._tenants.get(tenant_name)
+        return tenant.used_bytes if tenant else 0
+
+    def page(
+        self,
+        tenant_name: str,
+        *,
+        purpose: str | None,
+        limit: int,
+        order: Order,
+        after: str | None,
+    ) -> Page:
+        """Up to ``limit`` files in ``order`` after the file ``after`` (exclusive).
+
+        Raises :class:`UnknownCursor` when ``after`` names a file the tenant never had.
+        """
+        with self._lock:
+            tenant = self._tenants.get(tenant_name)
+            if tenant is None:
+                if after is not None:
+                    raise UnknownCursor(after)
+                return Page([], False)
+            keys = tenant.indexes.get(purpose, [])
+            if order == "asc":
+                start = 0 if after is None else bisect.bisect_right(keys, self._cursor(tenant, after))
+                window = keys[start : start + limit + 1]
+            else:
+                end = len(keys) if after is None else bisect.bisect_left(keys, self._cursor(tenant, after))
+                window = keys[max(0, end - limit - 1) : end][::-1]
+            files = [tenant.by_id[key[2]] for key in window[:limit]]
+            return Page(files, len(window) > limit)
+
+    def files(self, tenant_name: str | None = None) -> Iterator[StoredFile]:
+        """Every stored file (of one tenant, or of all), oldest first."""
+        with self._lock:
+            tenants = (
+                [self._tenants[tenant_name]] if tenant_name in self._tenants else []
+            ) if tenant_name is not None else list(self._tenants.values())
+            records = [t.by_id[key[2]] for t in tenants for key in t.indexes.get(None, [])]
+        if tenant_name is None:
+            records.sort(key=lambda r: r.sort_key)
+        return iter(records)
+
+    def __len__(self) -> int:
+        return sum(len(t.by_id) for t in self._tenants.values())
+
+    @staticmethod
+    def _cursor(tenant: _Tenant, after: str) -> SortKey:
+        record = tenant.by_id.get(after)
+        if record is not None:
+            return record.sort_key
+        try:
+            return tenant.former_keys[after]
+        except KeyError:
+            raise UnknownCursor(after) from None

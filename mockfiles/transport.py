@@ -1,0 +1,187 @@
+"""In-process transports for httpx and httpx2, sync and async.
+
+A request becomes an ASGI call into the app in the calling thread: the sync transport
+drives the app's coroutine directly (no thread, no event loop per request); the async
+transport awaits it on the caller's loop. Neither library is imported until a transport
+for it is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import AsyncIterable, Coroutine, Iterable
+from functools import cache
+from types import ModuleType
+from typing import Any, Literal, cast
+
+from starlette.types import ASGIApp, Message, Scope
+
+Library = Literal["httpx", "httpx2"]
+LIBRARIES: tuple[Library, ...] = ("httpx", "httpx2")
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class AppSuspended(RuntimeError):
+    """The app awaited real I/O while being driven synchronously."""
+
+
+def library_module(library: Library) -> ModuleType:
+    """Import ``httpx`` or ``httpx2``, with an actionable error when it is missing."""
+    if library not in LIBRARIES:
+        raise ValueError(f"library must be one of {LIBRARIES}, not {library!r}")
+    try:
+        return importlib.import_module(library)
+    except ImportError:
+        raise ImportError(
+            f"{library} is not installed: `pip install {library}`, or ask for a transport "
+            f"of the library you use (library='httpx' or 'httpx2')."
+        ) from None
+
+
+def default_library() -> Library:
+    """``httpx`` when it is installed, else ``httpx2``."""
+    for library in LIBRARIES:
+        if importlib.util.find_spec(library) is not None:
+            return library
+    raise ImportError("neither httpx nor httpx2 is installed: `pip install httpx` (or httpx2)")
+
+
+def _scope(request: Any) -> Scope:
+    url = request.url
+    raw_path: bytes = url.raw_path
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": request.method,
+        "scheme": url.scheme,
+        "path": url.path,
+        "raw_path": raw_path.split(b"?", 1)[0],
+        "query_string": url.query,
+        "root_path": "",
+        "headers": [(name.lower(), value) for name, value in request.headers.raw],
+        "client": ("127.0.0.1", 0),
+        "server": (url.host, url.port or _DEFAULT_PORTS.get(url.scheme, 80)),
+        "extensions": {},
+    }
+
+
+class _Exchange:
+    """One request/response exchange with the app: feeds the body, gathers the reply."""
+
+    __slots__ = ("_chunks", "_done", "status", "headers", "body")
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._done = False
+        self.status = 500
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body: list[bytes] = []
+
+    async def receive(self) -> Message:
+        if self._done:
+            return {"type": "http.disconnect"}
+        for chunk in self._chunks:
+            if chunk:
+                return {"type": "http.request", "body": chunk, "more_body": True}
+        self._done = True
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = list(message.get("headers", ()))
+        elif message["type"] == "http.response.body":
+            body = message.get("body", b"")
+            if body:
+                self.body.append(body)
+
+    def response(self, module: ModuleType, request: Any) -> Any:
+        body = self.body[0] if len(self.body) == 1 else b"".join(self.body)
+        return module.Response(
+            self.status,
+            headers=self.headers,
+            content=bytes(body) if isinstance(body, memoryview) else body,
+            request=request,
+        )
+
+
+class _AsyncExchange(_Exchange):
+    """An exchange whose request body is an async byte stream."""
+
+    __slots__ = ("_async_chunks",)
+
+    def __init__(self, chunks: AsyncIterable[bytes]) -> None:
+        super().__init__(())
+        self._async_chunks = aiter(chunks)
+
+    async def receive(self) -> Message:
+        if self._done:
+            return {"type": "http.disconnect"}
+        async for chunk in self._async_chunks:
+            if chunk:
+                return {"type": "http.request", "body": chunk, "more_body": True}
+        self._done = True
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def drive(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run ``coroutine`` to completion in this thread without an event loop.
+
+    The app awaits nothing that needs a loop when called in-process; if it ever does,
+    this raises :class:`AppSuspended` instead of hanging.
+    """
+    while True:
+        try:
+            awaited = coroutine.send(None)
+        except StopIteration:
+            return
+        if awaited is not None:
+            coroutine.close()
+            raise AppSuspended(
+                f"the mock's app awaited {awaited!r}, which needs an event loop; "
+                "use the async transport from async code"
+            )
+
+
+@cache
+def _transport_classes(library: Library) -> tuple[type[Any], type[Any]]:
+    module = library_module(library)
+
+    class InProcessTransport(module.BaseTransport):  # type: ignore[name-defined,misc]
+        """Sends each request to an ASGI app in the calling thread."""
+
+        def __init__(self, app: ASGIApp) -> None:
+            self.app = app
+
+        def handle_request(self, request: Any) -> Any:
+            exchange = _Exchange(cast(Iterable[bytes], request.stream))
+            drive(self.app(_scope(request), exchange.receive, exchange.send))
+            return exchange.response(module, request)
+
+    class AsyncInProcessTransport(module.AsyncBaseTransport):  # type: ignore[name-defined,misc]
+        """Sends each request to an ASGI app on the caller's event loop."""
+
+        def __init__(self, app: ASGIApp) -> None:
+            self.app = app
+
+        async def handle_async_request(self, request: Any) -> Any:
+            exchange = _AsyncExchange(request.stream)
+            await self.app(_scope(request), exchange.receive, exchange.send)
+            return exchange.response(module, request)
+
+    InProcessTransport.__qualname__ = f"InProcessTransport[{library}]"
+    AsyncInProcessTransport.__qualname__ = f"AsyncInProcessTransport[{library}]"
+    return InProcessTransport, AsyncInProcessTransport
+
+
+def sync_transport(app: ASGIApp, library: Library | None = None) -> Any:
+    """A ``library.BaseTransport`` that serves requests from ``app`` in-process."""
+    return _transport_classes(library or default_library())[0](app)
+
+
+def async_transport(app: ASGIApp, library: Library | None = None) -> Any:
+    """A ``library.AsyncBaseTransport`` that serves requests from ``app`` in-process."""
+    return _transport_classes(library or default_library())[1](app)

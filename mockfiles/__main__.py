@@ -1,0 +1,5 @@
+"""``python -m mockfiles``."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -75,3 +75,13 @@ class NoSuchFile(NotFound):
     def __init__(self, file_id: str) -> None:
         super().__init__(f"No such File object: {file_id}", param="id")
         self.file_id = file_id
+
+
+class ServerError(MockFilesError):
+    """An unexpected failure inside the mock (500); never expected in normal use."""
+
+    status = 500
+    error_type = "server_error"
+
+    def __init__(self) -> None:
+        super().__init__("The server had an error while processing your request. Sorry about that!")

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qsl
 
-RawHeaders = list[tuple[bytes, bytes]]
+RawHeaders = tuple[tuple[bytes, bytes], ...]
+
+_NO_FIELDS: Mapping[str, str] = MappingProxyType({})
 
 
-@dataclass
+@dataclass(frozen=True)
 class UploadedFile:
     """What a call uploaded: the file's name, declared type, size and digest."""
 
@@ -22,19 +25,23 @@ class UploadedFile:
     sha256: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
-    """One request/response pair as the mock saw it."""
+    """One request/response pair as the mock saw it.
+
+    Kept to tuples and one slotted object, so a long journal adds little work for the
+    garbage collector.
+    """
 
     method: str
     path: str
     query_string: str
     raw_request_headers: RawHeaders
     status: int = 0
-    raw_response_headers: RawHeaders = field(default_factory=list)
+    raw_response_headers: RawHeaders = ()
     response_body: bytes | None = None
-    form: dict[str, str] = field(default_factory=dict)
-    files: list[UploadedFile] = field(default_factory=list)
+    form: Mapping[str, str] = field(default_factory=lambda: _NO_FIELDS)
+    files: tuple[UploadedFile, ...] = ()
 
     @property
     def query(self) -> dict[str, str]:

@@ -1,56 +1,68 @@
-"""The Starlette app: the routes table and the error handlers."""
+"""The ASGI app: Starlette's router behind the gateway middleware.
+
+Each path is one route whose ASGI endpoint dispatches on the method, so a method the
+service does not serve answers the same ``Invalid URL`` 404 as an unknown path.
+"""
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
+from collections.abc import Awaitable, Callable
+
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import Route, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..auth import Authenticator
-from ..errors import InvalidRequest, InvalidURL, MockFilesError
+from ..errors import InvalidURL
 from ..journal import Journal
 from ..service import FileService
 from . import files
-from .middleware import AuthMiddleware, JournalMiddleware
+from .middleware import GatewayMiddleware
 from .render import error_response
 
+Endpoint = Callable[[Request], Awaitable[Response]]
 
-def files_routes() -> list[Route]:
-    """The Files operations, relative to the profile's base path."""
+
+class MethodDispatch:
+    """An ASGI endpoint serving ``GET=...``, ``POST=...``; other methods: Invalid URL."""
+
+    def __init__(self, **endpoints: Endpoint) -> None:
+        self.table = {method.upper(): endpoint for method, endpoint in endpoints.items()}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = self.table.get(scope["method"])
+        if endpoint is None:
+            raise InvalidURL(scope["method"], scope["path"])
+        response = await endpoint(Request(scope, receive))
+        await response(scope, receive, send)
+
+
+def files_routes(base_path: str) -> list[Route]:
+    """The Files operations under the profile's base path (most frequent first)."""
     return [
-        Route("/files", files.create_file, methods=["POST"]),
-        Route("/files", files.list_files, methods=["GET"]),
-        Route("/files/{file_id}", files.retrieve_file, methods=["GET"]),
-        Route("/files/{file_id}", files.delete_file, methods=["DELETE"]),
-        Route("/files/{file_id}/content", files.file_content, methods=["GET"]),
+        Route(
+            f"{base_path}/files/{{file_id}}",
+            MethodDispatch(GET=files.retrieve_file, DELETE=files.delete_file),
+        ),
+        Route(f"{base_path}/files", MethodDispatch(GET=files.list_files, POST=files.create_file)),
+        Route(f"{base_path}/files/{{file_id}}/content", MethodDispatch(GET=files.file_content)),
     ]
 
 
-async def _mock_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, MockFilesError)
-    return error_response(exc)
+async def invalid_url(scope: Scope, receive: Receive, send: Send) -> None:
+    """The answer to any path the service does not serve."""
+    await error_response(InvalidURL(scope["method"], scope["path"]))(scope, receive, send)
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    if exc.status_code in (404, 405):
-        return error_response(InvalidURL(request.method, request.url.path))
-    return error_response(InvalidRequest(str(exc.detail)), headers=exc.headers)
-
-
-def build_app(service: FileService, journal: Journal, authenticator: Authenticator) -> Starlette:
+def build_app(service: FileService, journal: Journal, authenticator: Authenticator) -> ASGIApp:
     """An ASGI app serving ``service`` under its profile's base path."""
     base_path = service.profile.base_path
-    app = Starlette(
-        routes=[Mount(base_path, routes=files_routes())],
-        middleware=[
-            Middleware(JournalMiddleware, journal=journal),
-            Middleware(AuthMiddleware, authenticator=authenticator, guarded_prefix=base_path),
-        ],
-        exception_handlers={MockFilesError: _mock_error, HTTPException: _http_error},
+    router = Router(routes=files_routes(base_path), default=invalid_url)
+    return GatewayMiddleware(
+        router,
+        service=service,
+        journal=journal,
+        authenticator=authenticator,
+        guarded_prefix=base_path,
     )
-    app.state.files = service
-    return app

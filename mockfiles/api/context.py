@@ -6,9 +6,11 @@ from starlette.types import Scope
 
 from ..auth import DEFAULT_TENANT
 from ..journal import Call
+from ..service import FileService
 
 TENANT_KEY = "mockfiles.tenant"
 CALL_KEY = "mockfiles.call"
+SERVICE_KEY = "mockfiles.service"
 
 
 def tenant_of(scope: Scope) -> str:
@@ -21,3 +23,9 @@ def call_of(scope: Scope) -> Call | None:
     """The journal entry being written for this request, if journaling is on."""
     call: Call | None = scope.get(CALL_KEY)
     return call
+
+
+def service_of(scope: Scope) -> FileService:
+    """The Files service the request is for."""
+    service: FileService = scope[SERVICE_KEY]
+    return service

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from ..errors import FileTooLarge, InvalidRequest
 from ..journal import Call, UploadedFile
-from ..service import FileService, ListQuery
+from ..service import ListQuery
 from . import render
-from .context import call_of, tenant_of
+from .context import call_of, service_of, tenant_of
 from .multipart_upload import FilePart, UploadLimits, read_upload
 from .upload_schema import check_upload
 
@@ -19,14 +19,9 @@ from .upload_schema import check_upload
 MULTIPART_OVERHEAD = 1024 * 1024
 
 
-def _service(request: Request) -> FileService:
-    service: FileService = request.app.state.files
-    return service
-
-
 async def create_file(request: Request) -> Response:
     """``POST /files``: a multipart upload with ``purpose``, ``file`` and optional expiry."""
-    service = _service(request)
+    service = service_of(request.scope)
     profile = service.profile
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit():
@@ -57,7 +52,7 @@ async def create_file(request: Request) -> Response:
         blob=form.file.blob,
         expires_after_seconds=upload.expires_after_seconds,
     )
-    return JSONResponse(render.file_object(service, record))
+    return render.JSON(render.file_object(service, record))
 
 
 async def _body(request: Request) -> AsyncIterator[bytes]:
@@ -68,17 +63,17 @@ async def _body(request: Request) -> AsyncIterator[bytes]:
 def _note_upload(call: Call, fields: dict[str, str], file: FilePart | None) -> None:
     call.form = dict(fields)
     if file is not None:
-        call.files.append(
-            UploadedFile(file.filename, file.content_type, file.blob.size, file.blob.sha256())
+        call.files = (
+            UploadedFile(file.filename, file.content_type, file.blob.size, file.blob.sha256()),
         )
 
 
 async def list_files(request: Request) -> Response:
     """``GET /files``: one page, filtered by ``purpose``, ordered and cursored."""
-    service = _service(request)
+    service = service_of(request.scope)
     query = parse_list_query(request, service.profile.list_default_limit, service.profile.list_max_limit)
     page = service.list(tenant_of(request.scope), query)
-    return JSONResponse(render.file_list(service, page))
+    return render.JSON(render.file_list(service, page))
 
 
 def parse_list_query(request: Request, default_limit: int, max_limit: int) -> ListQuery:
@@ -123,20 +118,20 @@ def parse_list_query(request: Request, default_limit: int, max_limit: int) -> Li
 
 async def retrieve_file(request: Request) -> Response:
     """``GET /files/{file_id}``."""
-    service = _service(request)
+    service = service_of(request.scope)
     record = service.retrieve(tenant_of(request.scope), request.path_params["file_id"])
-    return JSONResponse(render.file_object(service, record))
+    return render.JSON(render.file_object(service, record))
 
 
 async def delete_file(request: Request) -> Response:
     """``DELETE /files/{file_id}``."""
-    service = _service(request)
+    service = service_of(request.scope)
     record = service.delete(tenant_of(request.scope), request.path_params["file_id"])
-    return JSONResponse(render.deleted(record))
+    return render.JSON(render.deleted(record))
 
 
 async def file_content(request: Request) -> Response:
     """``GET /files/{file_id}/content``: the stored bytes, streamed as stored."""
-    service = _service(request)
+    service = service_of(request.scope)
     record = service.content(tenant_of(request.scope), request.path_params["file_id"])
     return render.BlobResponse(record.blob, record.filename)

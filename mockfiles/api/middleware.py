@@ -1,4 +1,11 @@
-"""Pure ASGI middleware: request ids and the journal; authentication."""
+"""The one pure ASGI middleware in front of the routes.
+
+For every HTTP request it records a journal entry, adds ``x-request-id`` to the
+response and, under the guarded prefix, authenticates the caller (401 otherwise) and
+puts the caller's tenant and the service in the scope. It renders every
+:class:`MockFilesError` as the provider's envelope. One layer, so the hot path stays
+short.
+"""
 
 from __future__ import annotations
 
@@ -7,54 +14,14 @@ import os
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..auth import Authenticator
-from ..errors import MockFilesError
+from ..errors import MockFilesError, ServerError
+from ..service import FileService
 from ..journal import Call, Journal
 from ..profiles import AuthScheme
-from .context import CALL_KEY, TENANT_KEY
+from .context import CALL_KEY, SERVICE_KEY, TENANT_KEY
 from .render import error_response
 
 JSON_TYPE = b"application/json"
-
-
-class JournalMiddleware:
-    """Adds ``x-request-id`` to every response and records each call in the journal."""
-
-    def __init__(self, app: ASGIApp, journal: Journal) -> None:
-        self.app = app
-        self.journal = journal
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        call = Call(
-            method=scope["method"],
-            path=scope["path"],
-            query_string=scope["query_string"].decode("latin-1"),
-            raw_request_headers=scope["headers"],
-        )
-        scope[CALL_KEY] = call
-        request_id = b"req_" + os.urandom(16).hex().encode()
-        body_parts: list[bytes] = []
-
-        async def send_and_record(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [*message.get("headers", ()), (b"x-request-id", request_id)]
-                message = {**message, "headers": headers}
-                call.status = message["status"]
-                call.raw_response_headers = headers
-            elif message["type"] == "http.response.body" and _is_json(call.raw_response_headers):
-                body_parts.append(message.get("body", b""))
-                if not message.get("more_body", False):
-                    call.response_body = b"".join(body_parts)
-            await send(message)
-
-        self.journal.append(call)
-        await self.app(scope, receive, send_and_record)
-
-
-def _is_json(headers: list[tuple[bytes, bytes]]) -> bool:
-    return any(k == b"content-type" and v.startswith(JSON_TYPE) for k, v in headers)
 
 
 def api_key_from(scheme: AuthScheme, headers: list[tuple[bytes, bytes]]) -> str | None:
@@ -70,22 +37,67 @@ def api_key_from(scheme: AuthScheme, headers: list[tuple[bytes, bytes]]) -> str 
     return None
 
 
-class AuthMiddleware:
-    """Answers 401 without an accepted key; records the caller's tenant in the scope."""
+class GatewayMiddleware:
+    """Journal, request ids and authentication for the app behind it."""
 
-    def __init__(self, app: ASGIApp, authenticator: Authenticator, guarded_prefix: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        service: FileService,
+        journal: Journal,
+        authenticator: Authenticator,
+        guarded_prefix: str,
+    ) -> None:
         self.app = app
+        self.service = service
+        self.journal = journal
         self.authenticator = authenticator
         self.guarded_prefix = guarded_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.guarded_prefix):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        key = api_key_from(self.authenticator.scheme, scope["headers"])
+        call = Call(
+            method=scope["method"],
+            path=scope["path"],
+            query_string=scope["query_string"].decode("latin-1"),
+            raw_request_headers=tuple(scope["headers"]),
+        )
+        scope[CALL_KEY] = call
+        scope[SERVICE_KEY] = self.service
+        self.journal.append(call)
+        request_id = b"req_" + os.urandom(16).hex().encode()
+        body_parts: list[bytes] = []
+        keep_body = False
+        started = False
+
+        async def send_and_record(message: Message) -> None:
+            nonlocal keep_body, started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = message["headers"] = [*message.get("headers", ()), (b"x-request-id", request_id)]
+                call.status = message["status"]
+                call.raw_response_headers = tuple(headers)
+                keep_body = any(k == b"content-type" and v.startswith(JSON_TYPE) for k, v in headers)
+            elif keep_body:
+                body_parts.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    call.response_body = b"".join(body_parts)
+            await send(message)
+
         try:
-            scope[TENANT_KEY] = self.authenticator.authenticate(key)
+            if scope["path"].startswith(self.guarded_prefix):
+                key = api_key_from(self.authenticator.scheme, scope["headers"])
+                scope[TENANT_KEY] = self.authenticator.authenticate(key)
+            await self.app(scope, receive, send_and_record)
         except MockFilesError as error:
-            await error_response(error)(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
+            if started:
+                raise
+            await error_response(error)(scope, receive, send_and_record)
+        except Exception:
+            # A bug in the mock: answer like the service would, then let it surface.
+            if not started:
+                await error_response(ServerError())(scope, receive, send_and_record)
+            raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -15,6 +16,16 @@ from ..blobs import Blob
 from ..errors import MockFilesError
 from ..service import FileService
 from ..store import Page, StoredFile
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+class JSON(JSONResponse):
+    """A JSON response encoded with one shared encoder (cheaper than ``json.dumps``)."""
+
+    def render(self, content: Any) -> bytes:
+        return _ENCODER.encode(content).encode("utf-8")
 
 
 def file_object(service: FileService, record: StoredFile) -> dict[str, Any]:
@@ -54,7 +65,7 @@ def deleted(record: StoredFile) -> dict[str, Any]:
 
 def error_response(error: MockFilesError, headers: Mapping[str, str] | None = None) -> Response:
     """The provider's error envelope with the error's status."""
-    return JSONResponse(error.envelope(), status_code=error.status, headers=headers)
+    return JSON(error.envelope(), status_code=error.status, headers=headers)
 
 
 _UNSAFE_IN_QUOTES = re.compile(r'[^\x20-\x7e]|["\\]')

@@ -10,19 +10,47 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qsl
 
+from .blobs import Blob
+
 RawHeaders = tuple[tuple[bytes, bytes], ...]
 
 _NO_FIELDS: Mapping[str, str] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
 class UploadedFile:
-    """What a call uploaded: the file's name, declared type, size and digest."""
+    """What a call uploaded: the file's name, declared type, size and content.
 
-    filename: str
-    content_type: str | None
-    size: int
-    sha256: str
+    The digest is computed when first asked for, so recording an upload costs nothing
+    on the hot path; the journal keeps the uploaded content until ``reset()``.
+    """
+
+    __slots__ = ("_sha256", "blob", "content_type", "filename")
+
+    def __init__(self, filename: str, content_type: str | None, blob: Blob) -> None:
+        self.filename = filename
+        self.content_type = content_type
+        self.blob = blob
+        self._sha256: str | None = None
+
+    @property
+    def size(self) -> int:
+        """Bytes uploaded."""
+        return self.blob.size
+
+    @property
+    def sha256(self) -> str:
+        """Hex SHA-256 of the uploaded bytes."""
+        if self._sha256 is None:
+            self._sha256 = self.blob.sha256()
+        return self._sha256
+
+    @property
+    def content(self) -> bytes:
+        """The uploaded bytes."""
+        return self.blob.read()
+
+    def __repr__(self) -> str:
+        return f"UploadedFile({self.filename!r}, size={self.size}, content_type={self.content_type!r})"
 
 
 @dataclass(slots=True)

@@ -64,7 +64,7 @@ def _note_upload(call: Call, fields: dict[str, str], file: FilePart | None) -> N
     call.form = dict(fields)
     if file is not None:
         call.files = (
-            UploadedFile(file.filename, file.content_type, file.blob.size, file.blob.sha256()),
+            UploadedFile(file.filename, file.content_type, file.blob),
         )
 
 

@@ -1,0 +1,14 @@
+"""Run every benchmark: ``python -m bench``. Exit status 1 if a target is missed."""
+
+from __future__ import annotations
+
+from . import bench_fixture, bench_retrieve, bench_scale, bench_upload
+
+results = {
+    "retrieve": bench_retrieve.main(),
+    "scale": bench_scale.main(),
+    "upload": bench_upload.main(),
+    "fixture": bench_fixture.main(),
+}
+print("\ntargets met:", ", ".join(f"{name}={'yes' if ok else 'NO'}" for name, ok in results.items()))
+raise SystemExit(0 if all(results.values()) else 1)

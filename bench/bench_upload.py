@@ -3,7 +3,8 @@
 Targets: time ratio <= 1.5; peak memory above the floor <= 1.2x the file size.
 The upload is the documented one, ``files.create(file=open(path, "rb"), purpose="batch")``;
 a ``Path`` upload and an in-memory ``bytes`` upload are printed for information.
-Memory is each variant's peak RSS in a fresh process.
+Memory is each variant's peak RSS (VmHWM, which exec resets, unlike ru_maxrss) in a
+fresh process.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -90,13 +90,14 @@ def timing(path: Path, how: str, rounds: int) -> dict[str, float]:
 def peak_rss_bytes(variant: str, path: Path) -> int:
     """Peak RSS of a fresh process that uploads ``path`` once through ``variant``."""
     code = (
-        "import resource, sys\n"
+        "import re\n"
         "from pathlib import Path\n"
         "from bench.bench_upload import drain_client, upload\n"
         "from mockfiles import MockFiles\n"
         f"client = drain_client() if {variant!r} == 'drain' else MockFiles().openai_client()\n"
         f"upload(client, Path({str(path)!r}), 'handle')\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)\n"
+        "status = open('/proc/self/status').read()\n"
+        "print(int(re.search(r'VmHWM:\\s+(\\d+) kB', status).group(1)) * 1024)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return int(out.stdout.strip())

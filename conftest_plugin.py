@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from _pytest.nodes import Node
 
 from mockfiles import MockFiles
 
@@ -24,7 +25,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def mock_from_markers(node: pytest.Item) -> MockFiles:
+def mock_from_markers(node: Node) -> MockFiles:
     """A MockFiles built from the test's ``mockfiles`` markers (closest wins per key)."""
     args: tuple[object, ...] = ()
     kwargs: dict[str, object] = {}
@@ -40,6 +41,6 @@ def mock_from_markers(node: pytest.Item) -> MockFiles:
 @pytest.fixture(name=MARKER)
 def mockfiles_fixture(request: pytest.FixtureRequest) -> Iterator[MockFiles]:
     """A fresh mock, patched in: OpenAI() and AsyncOpenAI() in the test reach it."""
-    mock = mock_from_markers(request.node)  # type: ignore[arg-type]
+    mock = mock_from_markers(request.node)
     with mock.patch():
         yield mock

@@ -10,5 +10,7 @@ results = {
     "upload": bench_upload.main(),
     "fixture": bench_fixture.main(),
 }
-print("\ntargets met:", ", ".join(f"{name}={'yes' if ok else 'NO'}" for name, ok in results.items()))
+print(
+    "\ntargets met:", ", ".join(f"{name}={'yes' if ok else 'NO'}" for name, ok in results.items())
+)
 raise SystemExit(0 if all(results.values()) else 1)

@@ -27,7 +27,9 @@ def run(path: Path) -> float:
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)],
-        check=True, capture_output=True, cwd=path.parent,
+        check=True,
+        capture_output=True,
+        cwd=path.parent,
     )
     return time.perf_counter() - start
 
@@ -36,8 +38,10 @@ def main(rounds: int = 5) -> bool:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         (directory / "pytest.ini").write_text("[pytest]\n")
-        suites = {"without fixture (floor)": write_suite(directory, False),
-                  "with mockfiles fixture": write_suite(directory, True)}
+        suites = {
+            "without fixture (floor)": write_suite(directory, False),
+            "with mockfiles fixture": write_suite(directory, True),
+        }
         samples: dict[str, list[float]] = {name: [] for name in suites}
         for _ in range(rounds):
             for name, path in suites.items():
@@ -46,8 +50,10 @@ def main(rounds: int = 5) -> bool:
     with_fixture = statistics.median(samples["with mockfiles fixture"])
     print(f"\n{TESTS} trivial tests, pytest wall time (median of {rounds})")
     print(f"  without fixture (floor)  {floor:6.2f} s   ratio 1.00")
-    print(f"  with mockfiles fixture   {with_fixture:6.2f} s   ratio {with_fixture / floor:4.2f}"
-          f"   (+{(with_fixture - floor) / TESTS * 1e6:.0f} us per test)")
+    print(
+        f"  with mockfiles fixture   {with_fixture:6.2f} s   ratio {with_fixture / floor:4.2f}"
+        f"   (+{(with_fixture - floor) / TESTS * 1e6:.0f} us per test)"
+    )
     return True
 
 

@@ -38,7 +38,9 @@ def main(rounds: int = 15, repeat: int = 300) -> bool:
     body = mock.openai_client().files.with_raw_response.retrieve(stored.id).http_response.content
     assert json.loads(body)["id"] == stored.id
     canned, async_canned = canned_transports(body)
-    floor_client = openai.OpenAI(api_key="k", base_url=mock.base_url, http_client=module.Client(transport=canned))
+    floor_client = openai.OpenAI(
+        api_key="k", base_url=mock.base_url, http_client=module.Client(transport=canned)
+    )
     mock_client = mock.openai_client()
     sync_ok = report(
         f"sync retrieve ({module.__name__})",
@@ -56,11 +58,16 @@ def main(rounds: int = 15, repeat: int = 300) -> bool:
 
     async def async_bench() -> bool:
         floor_async = openai.AsyncOpenAI(
-            api_key="k", base_url=mock.base_url, http_client=module.AsyncClient(transport=async_canned)
+            api_key="k",
+            base_url=mock.base_url,
+            http_client=module.AsyncClient(transport=async_canned),
         )
         mock_async = mock.async_openai_client()
         loop = asyncio.get_running_loop()
-        medians: dict[str, list[float]] = {"canned transport (floor)": [], "mockfiles in-process": []}
+        medians: dict[str, list[float]] = {
+            "canned transport (floor)": [],
+            "mockfiles in-process": [],
+        }
         clients = {"canned transport (floor)": floor_async, "mockfiles in-process": mock_async}
         for client in clients.values():
             await client.files.retrieve(stored.id)

@@ -12,8 +12,10 @@ from .common import interleaved, report
 
 def seeded(count: int) -> tuple[MockFiles, list[str]]:
     mock = MockFiles(seed=1)
-    ids = [mock.add_file(b"{}\n", purpose="batch_output", created_at=1_700_000_000 + i // 7).id
-           for i in range(count)]
+    ids = [
+        mock.add_file(b"{}\n", purpose="batch_output", created_at=1_700_000_000 + i // 7).id
+        for i in range(count)
+    ]
     return mock, ids
 
 
@@ -29,7 +31,9 @@ def main(rounds: int = 15, repeat: int = 100) -> bool:
         "list page (limit=100, after=<middle>)",
         interleaved(
             {
-                "1,000 files (floor)": lambda: small_client.files.list(limit=100, after=small_after),
+                "1,000 files (floor)": lambda: small_client.files.list(
+                    limit=100, after=small_after
+                ),
                 "100,000 files": lambda: large_client.files.list(limit=100, after=large_after),
             },
             rounds,

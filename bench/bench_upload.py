@@ -50,16 +50,29 @@ def drain_client() -> Any:
     class Drain(module.BaseTransport):  # type: ignore[misc,name-defined]
         def handle_request(self, request: Any) -> Any:
             total = sum(len(chunk) for chunk in request.stream)
-            body = json.dumps({
-                "id": "file-drained", "object": "file", "bytes": total, "created_at": 0,
-                "filename": "batch_input.jsonl", "purpose": "batch", "status": "processed",
-                "expires_at": None, "status_details": None,
-            }).encode()
-            return module.Response(200, headers=[(b"content-type", b"application/json")],
-                                   content=body, request=request)
+            body = json.dumps(
+                {
+                    "id": "file-drained",
+                    "object": "file",
+                    "bytes": total,
+                    "created_at": 0,
+                    "filename": "batch_input.jsonl",
+                    "purpose": "batch",
+                    "status": "processed",
+                    "expires_at": None,
+                    "status_details": None,
+                }
+            ).encode()
+            return module.Response(
+                200, headers=[(b"content-type", b"application/json")], content=body, request=request
+            )
 
-    return openai.OpenAI(api_key="k", base_url="http://drain.local/v1",
-                         http_client=module.Client(transport=Drain()), max_retries=0)
+    return openai.OpenAI(
+        api_key="k",
+        base_url="http://drain.local/v1",
+        http_client=module.Client(transport=Drain()),
+        max_retries=0,
+    )
 
 
 def upload(client: Any, path: Path, how: str) -> None:
@@ -113,16 +126,22 @@ def main(size: int = SIZE, rounds: int = 5) -> bool:
             medians = timing(path, how, rounds)
             ratio = medians["mockfiles"] / medians["drain (floor)"]
             target = how == "handle"
-            verdict = ("  ok" if ratio <= 1.5 else "  OVER target 1.5") if target else "  (information)"
+            verdict = (
+                ("  ok" if ratio <= 1.5 else "  OVER target 1.5") if target else "  (information)"
+            )
             ok = ok and (ratio <= 1.5 or not target)
-            print(f"  file={how:<7} drain {medians['drain (floor)'] * 1e3:7.1f} ms   "
-                  f"mockfiles {medians['mockfiles'] * 1e3:7.1f} ms   ratio {ratio:5.2f}{verdict}")
+            print(
+                f"  file={how:<7} drain {medians['drain (floor)'] * 1e3:7.1f} ms   "
+                f"mockfiles {medians['mockfiles'] * 1e3:7.1f} ms   ratio {ratio:5.2f}{verdict}"
+            )
         floor_peak = min(peak_rss_bytes("drain", path) for _ in range(2))
         mock_peak = min(peak_rss_bytes("mock", path) for _ in range(2))
         above = (mock_peak - floor_peak) / actual
         verdict = "  ok" if above <= 1.2 else "  OVER target 1.2"
-        print(f"  peak RSS: drain {floor_peak / 2**20:.0f} MB, mockfiles {mock_peak / 2**20:.0f} MB; "
-              f"above floor = {above:.2f}x the file size{verdict}")
+        print(
+            f"  peak RSS: drain {floor_peak / 2**20:.0f} MB, mockfiles {mock_peak / 2**20:.0f} MB; "
+            f"above floor = {above:.2f}x the file size{verdict}"
+        )
         return ok and above <= 1.2
 
 

@@ -12,7 +12,9 @@ from typing import Any
 from mockfiles.mock import openai_http_library
 
 
-def interleaved(variants: dict[str, Callable[[], None]], rounds: int, repeat: int) -> dict[str, float]:
+def interleaved(
+    variants: dict[str, Callable[[], object]], rounds: int, repeat: int
+) -> dict[str, float]:
     """Median seconds per call of each variant, rounds interleaved so noise hits all alike."""
     samples: dict[str, list[float]] = {name: [] for name in variants}
     for fn in variants.values():  # warm up

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from typing import Union
 
-Chunk = Union[bytes, memoryview]
+Chunk = bytes | memoryview
 
 
 class Blob:

@@ -50,7 +50,9 @@ class UploadedFile:
         return self.blob.read()
 
     def __repr__(self) -> str:
-        return f"UploadedFile({self.filename!r}, size={self.size}, content_type={self.content_type!r})"
+        return (
+            f"UploadedFile({self.filename!r}, size={self.size}, content_type={self.content_type!r})"
+        )
 
 
 @dataclass(slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Collection, Iterator
 from contextlib import ExitStack, contextmanager
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from .api.app import build_app
@@ -142,7 +142,9 @@ class MockFiles:
         openai = importlib.import_module("openai")
         library = openai_http_library()
         module = importlib.import_module(library)
-        kwargs.setdefault("http_client", module.AsyncClient(transport=self.async_transport(library)))
+        kwargs.setdefault(
+            "http_client", module.AsyncClient(transport=self.async_transport(library))
+        )
         return openai.AsyncOpenAI(**self._client_defaults(kwargs))
 
     def _client_defaults(self, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -167,7 +169,10 @@ class MockFiles:
             yield self
 
     def __repr__(self) -> str:
-        return f"MockFiles(profile={self.profile.name!r}, files={len(self.store)}, calls={len(self.journal)})"
+        return (
+            f"MockFiles(profile={self.profile.name!r}, files={len(self.store)}, "
+            f"calls={len(self.journal)})"
+        )
 
 
 def openai_http_library() -> Library:
@@ -176,7 +181,7 @@ def openai_http_library() -> Library:
     for cls in openai.DefaultHttpxClient.__mro__:
         root = cls.__module__.split(".")[0]
         if root in ("httpx", "httpx2"):
-            return root  # type: ignore[return-value]
+            return cast(Library, root)
     return "httpx"
 
 

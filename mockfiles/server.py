@@ -25,7 +25,9 @@ class ThreadedServer:
     def __init__(self, mock: MockFiles, host: str = "127.0.0.1", port: int = 0) -> None:
         config = uvicorn.Config(mock.app, host=host, port=port, log_level="warning", lifespan="off")
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="mockfiles-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, name="mockfiles-server", daemon=True
+        )
         self.host = host
         self.port = port
         self.base_path = mock.profile.base_path

@@ -9,6 +9,7 @@ the insertion sequence (paging is exact even when many files share one second).
 from __future__ import annotations
 
 import bisect
+import builtins
 import heapq
 import itertools
 import threading
@@ -44,7 +45,7 @@ class StoredFile:
         return self.blob.size
 
     @property
-    def content(self) -> bytes:
+    def content(self) -> builtins.bytes:
         """The file's bytes."""
         return self.blob.read()
 
@@ -179,10 +180,16 @@ class Store:
                 return Page([], False)
             keys = tenant.indexes.get(purpose, [])
             if order == "asc":
-                start = 0 if after is None else bisect.bisect_right(keys, self._cursor(tenant, after))
+                start = (
+                    0 if after is None else bisect.bisect_right(keys, self._cursor(tenant, after))
+                )
                 window = keys[start : start + limit + 1]
             else:
-                end = len(keys) if after is None else bisect.bisect_left(keys, self._cursor(tenant, after))
+                end = (
+                    len(keys)
+                    if after is None
+                    else bisect.bisect_left(keys, self._cursor(tenant, after))
+                )
                 window = keys[max(0, end - limit - 1) : end][::-1]
             files = [tenant.by_id[key[2]] for key in window[:limit]]
             return Page(files, len(window) > limit)
@@ -191,8 +198,10 @@ class Store:
         """Every stored file (of one tenant, or of all), oldest first."""
         with self._lock:
             tenants = (
-                [self._tenants[tenant_name]] if tenant_name in self._tenants else []
-            ) if tenant_name is not None else list(self._tenants.values())
+                ([self._tenants[tenant_name]] if tenant_name in self._tenants else [])
+                if tenant_name is not None
+                else list(self._tenants.values())
+            )
             records = [t.by_id[key[2]] for t in tenants for key in t.indexes.get(None, [])]
         if tenant_name is None:
             records.sort(key=lambda r: r.sort_key)

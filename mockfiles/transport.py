@@ -18,6 +18,7 @@ from typing import Any, Literal, cast
 from starlette.types import ASGIApp, Message, Scope
 
 Library = Literal["httpx", "httpx2"]
+AppCall = Coroutine[Any, Any, None]
 LIBRARIES: tuple[Library, ...] = ("httpx", "httpx2")
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -71,7 +72,7 @@ def _scope(request: Any) -> Scope:
 class _Exchange:
     """One request/response exchange with the app: feeds the body, gathers the reply."""
 
-    __slots__ = ("_chunks", "_done", "status", "headers", "body")
+    __slots__ = ("_chunks", "_done", "body", "headers", "status")
 
     def __init__(self, chunks: Iterable[bytes]) -> None:
         self._chunks = iter(chunks)
@@ -127,7 +128,7 @@ class _AsyncExchange(_Exchange):
         return {"type": "http.request", "body": b"", "more_body": False}
 
 
-def drive(coroutine: Coroutine[Any, Any, None]) -> None:
+def drive(coroutine: AppCall) -> None:
     """Run ``coroutine`` to completion in this thread without an event loop.
 
     The app awaits nothing that needs a loop when called in-process; if it ever does,
@@ -158,7 +159,7 @@ def _transport_classes(library: Library) -> tuple[type[Any], type[Any]]:
 
         def handle_request(self, request: Any) -> Any:
             exchange = _Exchange(cast(Iterable[bytes], request.stream))
-            drive(self.app(_scope(request), exchange.receive, exchange.send))
+            drive(cast(AppCall, self.app(_scope(request), exchange.receive, exchange.send)))
             return exchange.response(module, request)
 
     class AsyncInProcessTransport(module.AsyncBaseTransport):  # type: ignore[name-defined,misc]

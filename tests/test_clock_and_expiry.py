@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import openai
 import pytest
@@ -71,7 +71,11 @@ def test_expires_after_policy(client: openai.OpenAI, mockfiles: MockFiles) -> No
     )
     assert created.expires_at == created.created_at + 3600
     call = mockfiles.calls.last
-    assert call.form == {"purpose": "user_data", "expires_after[anchor]": "created_at", "expires_after[seconds]": "3600"}
+    assert call.form == {
+        "purpose": "user_data",
+        "expires_after[anchor]": "created_at",
+        "expires_after[seconds]": "3600",
+    }
     mockfiles.clock.advance(3601)
     with pytest.raises(openai.NotFoundError):
         client.files.retrieve(created.id)
@@ -80,7 +84,7 @@ def test_expires_after_policy(client: openai.OpenAI, mockfiles: MockFiles) -> No
 def test_expiry_with_freezegun(client: openai.OpenAI) -> None:
     with freeze_time("2031-05-01 12:00:00") as frozen:
         created = client.files.create(file=("in.jsonl", BATCH_LINE), purpose="batch")
-        assert created.created_at == int(datetime(2031, 5, 1, 12, tzinfo=timezone.utc).timestamp())
+        assert created.created_at == int(datetime(2031, 5, 1, 12, tzinfo=UTC).timestamp())
         frozen.tick(30 * DAY)
         with pytest.raises(openai.NotFoundError):
             client.files.retrieve(created.id)
@@ -89,7 +93,8 @@ def test_expiry_with_freezegun(client: openai.OpenAI) -> None:
 def test_expiry_with_time_machine(client: openai.OpenAI) -> None:
     with time_machine.travel(1_935_489_600, tick=False) as traveller:
         created = client.files.create(
-            file=("a.txt", b"x"), purpose="assistants",
+            file=("a.txt", b"x"),
+            purpose="assistants",
             expires_after={"anchor": "created_at", "seconds": 7200},
         )
         traveller.shift(7199)
@@ -99,7 +104,9 @@ def test_expiry_with_time_machine(client: openai.OpenAI) -> None:
             client.files.retrieve(created.id)
 
 
-def test_expired_file_stays_gone_when_clock_goes_back(client: openai.OpenAI, mockfiles: MockFiles) -> None:
+def test_expired_file_stays_gone_when_clock_goes_back(
+    client: openai.OpenAI, mockfiles: MockFiles
+) -> None:
     created = client.files.create(file=("in.jsonl", BATCH_LINE), purpose="batch")
     mockfiles.clock.advance(31 * DAY)
     assert list(client.files.list()) == []

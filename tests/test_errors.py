@@ -43,7 +43,9 @@ def test_unknown_id_is_404_everywhere(client: openai.OpenAI) -> None:
         assert caught.value.request_id and caught.value.request_id.startswith("req_")
 
 
-def test_invalid_purpose_lists_the_upload_purposes(client: openai.OpenAI, mockfiles: MockFiles) -> None:
+def test_invalid_purpose_lists_the_upload_purposes(
+    client: openai.OpenAI, mockfiles: MockFiles
+) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
         client.files.create(file=("a.jsonl", b"{}"), purpose="training")  # type: ignore[arg-type]
     assert caught.value.body["message"] == f"'training' is not one of {UPLOAD_PURPOSES} - 'purpose'"  # type: ignore[index]
@@ -57,15 +59,24 @@ def test_invalid_purpose_lists_the_upload_purposes(client: openai.OpenAI, mockfi
         ("fine-tune", "Invalid file format for Fine-Tuning API. Must be .jsonl"),
     ],
 )
-def test_jsonl_required(client: openai.OpenAI, mockfiles: MockFiles, purpose: str, message: str) -> None:
+def test_jsonl_required(
+    client: openai.OpenAI, mockfiles: MockFiles, purpose: str, message: str
+) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
         client.files.create(file=("data.json", BATCH_LINE), purpose=purpose)  # type: ignore[arg-type]
-    assert caught.value.body == {"message": message, "type": "invalid_request_error", "param": None, "code": None}
+    assert caught.value.body == {
+        "message": message,
+        "type": "invalid_request_error",
+        "param": None,
+        "code": None,
+    }
     assert mockfiles.stored_files() == []
 
 
 @pytest.mark.parametrize("purpose", ["assistants", "user_data", "fine-tune"])
-def test_download_refused_for_purpose(client: openai.OpenAI, mockfiles: MockFiles, purpose: str) -> None:
+def test_download_refused_for_purpose(
+    client: openai.OpenAI, mockfiles: MockFiles, purpose: str
+) -> None:
     name = "t.jsonl" if purpose == "fine-tune" else "doc.txt"
     created = client.files.create(file=(name, b"{}\n"), purpose=purpose)  # type: ignore[arg-type]
     with pytest.raises(openai.BadRequestError) as caught:
@@ -94,7 +105,10 @@ def test_unexpected_form_field(http: httpx.Client, mockfiles: MockFiles) -> None
         headers=AUTH,
     )
     assert response.status_code == 400
-    assert envelope(response)["message"] == "Additional properties are not allowed ('colour' was unexpected)"
+    assert (
+        envelope(response)["message"]
+        == "Additional properties are not allowed ('colour' was unexpected)"
+    )
     assert mockfiles.stored_files() == []
 
 
@@ -118,8 +132,14 @@ def test_only_accepted_keys(mockfiles: MockFiles) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/v1/nothing"), ("PUT", "/v1/files"), ("POST", "/v1/files/file-abc"),
-     ("GET", "/"), ("PATCH", "/v1/files/file-abc/content"), ("GET", "/v2/files")],
+    [
+        ("GET", "/v1/nothing"),
+        ("PUT", "/v1/files"),
+        ("POST", "/v1/files/file-abc"),
+        ("GET", "/"),
+        ("PATCH", "/v1/files/file-abc/content"),
+        ("GET", "/v2/files"),
+    ],
 )
 def test_unknown_route_is_invalid_url(http: httpx.Client, method: str, path: str) -> None:
     response = http.request(method, "http://mockfiles.local" + path, headers=AUTH)
@@ -136,21 +156,40 @@ def test_unknown_route_is_invalid_url(http: httpx.Client, method: str, path: str
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"expires_after[anchor]": "last_accessed", "expires_after[seconds]": "3600"},
-         "'last_accessed' is not one of ['created_at'] - 'expires_after.anchor'"),
-        ({"expires_after[anchor]": "created_at", "expires_after[seconds]": "3599"},
-         "3599 is less than the minimum of 3600 - 'expires_after.seconds'"),
-        ({"expires_after[anchor]": "created_at", "expires_after[seconds]": "2592001"},
-         "2592001 is greater than the maximum of 2592000 - 'expires_after.seconds'"),
-        ({"expires_after[anchor]": "created_at", "expires_after[seconds]": "soon"},
-         "'soon' is not of type 'integer' - 'expires_after.seconds'"),
+        (
+            {"expires_after[anchor]": "last_accessed", "expires_after[seconds]": "3600"},
+            "'last_accessed' is not one of ['created_at'] - 'expires_after.anchor'",
+        ),
+        (
+            {"expires_after[anchor]": "created_at", "expires_after[seconds]": "3599"},
+            "3599 is less than the minimum of 3600 - 'expires_after.seconds'",
+        ),
+        (
+            {"expires_after[anchor]": "created_at", "expires_after[seconds]": "2592001"},
+            "2592001 is greater than the maximum of 2592000 - 'expires_after.seconds'",
+        ),
+        (
+            {"expires_after[anchor]": "created_at", "expires_after[seconds]": "soon"},
+            "'soon' is not of type 'integer' - 'expires_after.seconds'",
+        ),
         ({"expires_after[seconds]": "3600"}, "'anchor' is a required property - 'expires_after'"),
-        ({"expires_after[anchor]": "created_at", "expires_after[seconds]": "3600", "expires_after[x]": "1"},
-         "Additional properties are not allowed ('x' was unexpected) - 'expires_after'"),
+        (
+            {
+                "expires_after[anchor]": "created_at",
+                "expires_after[seconds]": "3600",
+                "expires_after[x]": "1",
+            },
+            "Additional properties are not allowed ('x' was unexpected) - 'expires_after'",
+        ),
     ],
 )
-def test_bad_expires_after(http: httpx.Client, mockfiles: MockFiles, fields: dict[str, str], message: str) -> None:
-    parts: dict[str, Any] = {"purpose": (None, "batch"), **{k: (None, v) for k, v in fields.items()}}
+def test_bad_expires_after(
+    http: httpx.Client, mockfiles: MockFiles, fields: dict[str, str], message: str
+) -> None:
+    parts: dict[str, Any] = {
+        "purpose": (None, "batch"),
+        **{k: (None, v) for k, v in fields.items()},
+    }
     parts["file"] = ("a.jsonl", b"{}")
     response = http.post("/files", files=parts, headers=AUTH)
     assert response.status_code == 400
@@ -163,16 +202,28 @@ def test_bad_expires_after(http: httpx.Client, mockfiles: MockFiles, fields: dic
     [
         ({"content-type": "application/json"}, b'{"purpose": "batch"}', "multipart/form-data"),
         ({"content-type": "multipart/form-data"}, b"--x\r\n", "no boundary"),
-        ({"content-type": "multipart/form-data; boundary=xyz"},
-         b'--xyz\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n--xyz\r\n'
-         b'Content-Disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n{}',
-         "truncated"),
-        ({"content-type": "multipart/form-data; boundary=xyz"}, b"garbage without boundary", "could not be parsed"),
-        ({"content-type": "multipart/form-data; boundary=xyz"},
-         b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="\xff\xfe.jsonl"\r\n\r\n{}\r\n--xyz--\r\n',
-         "not valid UTF-8"),
-        ({"content-type": "multipart/form-data; boundary=xyz"},
-         b'--xyz\r\nContent-Type: text/plain\r\n\r\nbatch\r\n--xyz--\r\n', "Content-Disposition"),
+        (
+            {"content-type": "multipart/form-data; boundary=xyz"},
+            b'--xyz\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n--xyz\r\n'
+            b'Content-Disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n{}',
+            "truncated",
+        ),
+        (
+            {"content-type": "multipart/form-data; boundary=xyz"},
+            b"garbage without boundary",
+            "could not be parsed",
+        ),
+        (
+            {"content-type": "multipart/form-data; boundary=xyz"},
+            b'--xyz\r\nContent-Disposition: form-data; name="file"; '
+            b'filename="\xff\xfe.jsonl"\r\n\r\n{}\r\n--xyz--\r\n',
+            "not valid UTF-8",
+        ),
+        (
+            {"content-type": "multipart/form-data; boundary=xyz"},
+            b"--xyz\r\nContent-Type: text/plain\r\n\r\nbatch\r\n--xyz--\r\n",
+            "Content-Disposition",
+        ),
     ],
 )
 def test_malformed_multipart_is_400(
@@ -185,7 +236,9 @@ def test_malformed_multipart_is_400(
 
 
 def test_file_sent_as_text_field(http: httpx.Client) -> None:
-    response = http.post("/files", files={"purpose": (None, "batch"), "file": (None, "{}")}, headers=AUTH)
+    response = http.post(
+        "/files", files={"purpose": (None, "batch"), "file": (None, "{}")}, headers=AUTH
+    )
     assert response.status_code == 400
     assert "file part" in envelope(response)["message"]
 

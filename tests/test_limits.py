@@ -12,8 +12,8 @@ from mockfiles import MockFiles
 
 AUTH = {"Authorization": "Bearer sk-test"}
 HEAD = (
-    b"--B\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n"
-    b"--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.jsonl\"\r\n\r\n"
+    b'--B\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n'
+    b'--B\r\nContent-Disposition: form-data; name="file"; filename="big.jsonl"\r\n\r\n'
 )
 TAIL = b"\r\n--B--\r\n"
 MULTIPART_B = {"content-type": "multipart/form-data; boundary=B"}
@@ -109,7 +109,10 @@ def test_too_many_fields_and_long_fields(mockfiles: MockFiles) -> None:
     response = http.post(f"{mockfiles.base_url}/files", files=many)
     assert response.status_code == 400
     assert "Too many form fields" in response.json()["error"]["message"]
-    long = {"purpose": (None, "b" * 100_000), "file": ("a.jsonl", b"{}")}
+    long: dict[str, tuple[str | None, bytes]] = {
+        "purpose": (None, b"b" * 100_000),
+        "file": ("a.jsonl", b"{}"),
+    }
     response = http.post(f"{mockfiles.base_url}/files", files=long)
     assert response.status_code == 400
     assert "'purpose' is too long" in response.json()["error"]["message"]

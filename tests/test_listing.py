@@ -9,8 +9,13 @@ import pytest
 from mockfiles import MockFiles
 
 
-def seed(mock: MockFiles, count: int, *, created_at: int | None = None, purpose: str = "batch_output") -> list[str]:
-    return [mock.add_file(f"{i}".encode(), purpose=purpose, created_at=created_at).id for i in range(count)]
+def seed(
+    mock: MockFiles, count: int, *, created_at: int | None = None, purpose: str = "batch_output"
+) -> list[str]:
+    return [
+        mock.add_file(f"{i}".encode(), purpose=purpose, created_at=created_at).id
+        for i in range(count)
+    ]
 
 
 def test_default_order_is_newest_first(client: openai.OpenAI, mockfiles: MockFiles) -> None:
@@ -38,14 +43,22 @@ def test_page_fields(client: openai.OpenAI, mockfiles: MockFiles) -> None:
     assert raw["object"] == "list"
     assert [f["id"] for f in raw["data"]] == ids[:2]
     assert (raw["first_id"], raw["last_id"], raw["has_more"]) == (ids[0], ids[1], True)
-    last = client.files.with_raw_response.list(limit=2, order="asc", after=ids[3]).http_response.json()
+    last = client.files.with_raw_response.list(
+        limit=2, order="asc", after=ids[3]
+    ).http_response.json()
     assert [f["id"] for f in last["data"]] == [ids[4]]
     assert last["has_more"] is False
 
 
 def test_empty_page_has_null_ids(client: openai.OpenAI) -> None:
     raw = client.files.with_raw_response.list().http_response.json()
-    assert raw == {"object": "list", "data": [], "first_id": None, "last_id": None, "has_more": False}
+    assert raw == {
+        "object": "list",
+        "data": [],
+        "first_id": None,
+        "last_id": None,
+        "has_more": False,
+    }
 
 
 def test_purpose_filter_pages_within_purpose(client: openai.OpenAI, mockfiles: MockFiles) -> None:
@@ -82,7 +95,9 @@ def test_unknown_cursor_is_a_400(client: openai.OpenAI) -> None:
     ],
 )
 def test_bad_list_parameters(mockfiles: MockFiles, query: str, param: str, fragment: str) -> None:
-    http = httpx.Client(transport=mockfiles.transport("httpx"), headers={"Authorization": "Bearer k"})
+    http = httpx.Client(
+        transport=mockfiles.transport("httpx"), headers={"Authorization": "Bearer k"}
+    )
     response = http.get(f"{mockfiles.base_url}/files?{query}")
     assert response.status_code == 400
     error = response.json()["error"]

@@ -35,14 +35,17 @@ def test_fixture_patches_openai_and_restores(pytester: pytest.Pytester) -> None:
         def test_marker_options(mockfiles):
             assert mockfiles.profile.max_file_bytes == 10
             client = openai.OpenAI(max_retries=0)
-            assert client.files.create(file=("a.jsonl", b"{}"), purpose="batch").status == "uploaded"
+            created = client.files.create(file=("a.jsonl", b"{}"), purpose="batch")
+            assert created.status == "uploaded"
 
         @pytest.mark.mockfiles("openai")
         def test_marker_profile(mockfiles):
             assert mockfiles.profile.name == "openai"
         """
     )
-    pytester.makeini("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+    )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=6)
 

@@ -44,8 +44,15 @@ def test_wire_shape_has_every_key_with_nulls(client: openai.OpenAI) -> None:
     )
     body = created.http_response.json()
     assert list(body) == [
-        "id", "object", "bytes", "created_at", "filename", "purpose", "status",
-        "expires_at", "status_details",
+        "id",
+        "object",
+        "bytes",
+        "created_at",
+        "filename",
+        "purpose",
+        "status",
+        "expires_at",
+        "status_details",
     ]
     assert body["expires_at"] is None
     assert body["status_details"] is None
@@ -71,7 +78,9 @@ def test_deprecated_retrieve_content_returns_text(
 def test_seeded_output_files_are_listed_and_downloadable(
     client: openai.OpenAI, mockfiles: MockFiles
 ) -> None:
-    results = mockfiles.add_file(b"step,loss\n1,0.5\n", filename="results.csv", purpose="fine-tune-results")
+    results = mockfiles.add_file(
+        b"step,loss\n1,0.5\n", filename="results.csv", purpose="fine-tune-results"
+    )
     output = mockfiles.add_file(b"{}\n", purpose="batch_output")
     listed = client.files.list()
     assert [f.id for f in listed] == [output.id, results.id]
@@ -86,9 +95,14 @@ def test_add_file_rejects_unknown_purpose(mockfiles: MockFiles) -> None:
 
 def test_strict_response_validation_accepts_every_response(mockfiles: MockFiles) -> None:
     strict = mockfiles.openai_client(_strict_response_validation=True)
-    for purpose, name in [("batch", "b.jsonl"), ("fine-tune", "f.jsonl"), ("vision", "v.png"),
-                          ("assistants", "a.pdf"), ("user_data", "u.txt")]:
-        created = strict.files.create(file=(name, b"{}\n"), purpose=purpose)  # type: ignore[arg-type]
+    for purpose, name in [
+        ("batch", "b.jsonl"),
+        ("fine-tune", "f.jsonl"),
+        ("vision", "v.png"),
+        ("assistants", "a.pdf"),
+        ("user_data", "u.txt"),
+    ]:
+        created = strict.files.create(file=(name, b"{}\n"), purpose=purpose)
         assert strict.files.retrieve(created.id).purpose == purpose
     mockfiles.add_file(b"x", purpose="batch_output")
     assert len(list(strict.files.list())) == 6
@@ -132,7 +146,9 @@ async def test_explicit_async_client_needs_no_patching() -> None:
     assert mock.content_of(created.id) == b"{}\n"
 
 
-def test_reset_empties_files_and_journal_and_clock(client: openai.OpenAI, mockfiles: MockFiles) -> None:
+def test_reset_empties_files_and_journal_and_clock(
+    client: openai.OpenAI, mockfiles: MockFiles
+) -> None:
     client.files.create(file=("x.jsonl", b"{}\n"), purpose="batch")
     mockfiles.clock.advance(100)
     mockfiles.reset()

@@ -68,7 +68,8 @@ def test_curl_upload_list_download(served: str, tmp_path: Path) -> None:
     assert status == 200 and listed["data"][0]["id"] == created["id"]  # type: ignore[index]
     content = subprocess.run(
         ["curl", "-s", f"{served}/files/{created['id']}/content", *auth],
-        capture_output=True, check=True,
+        capture_output=True,
+        check=True,
     ).stdout
     assert content == b'{"custom_id": "1"}\n'
     status, error = curl(f"{served}/files")

@@ -13,17 +13,22 @@ import pytest
 
 from mockfiles import MockFiles
 from mockfiles.server import ThreadedServer
+from mockfiles.transport import Library
 
-LIBRARIES = ["httpx", "httpx2"]
+LIBRARIES: list[Library] = ["httpx", "httpx2"]
 AUTH = {"Authorization": "Bearer sk-test"}
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
-def test_sync_transport(library: str) -> None:
+def test_sync_transport(library: Library) -> None:
     module = importlib.import_module(library)
     mock = MockFiles()
-    with module.Client(transport=mock.transport(library), base_url=mock.base_url, headers=AUTH) as http:
-        created = http.post("/files", files={"purpose": (None, "batch"), "file": ("a.jsonl", b"{}\n")})
+    with module.Client(
+        transport=mock.transport(library), base_url=mock.base_url, headers=AUTH
+    ) as http:
+        created = http.post(
+            "/files", files={"purpose": (None, "batch"), "file": ("a.jsonl", b"{}\n")}
+        )
         assert created.status_code == 200
         file_id = created.json()["id"]
         assert http.get(f"/files/{file_id}/content").content == b"{}\n"
@@ -31,13 +36,15 @@ def test_sync_transport(library: str) -> None:
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
-async def test_async_transport(library: str) -> None:
+async def test_async_transport(library: Library) -> None:
     module = importlib.import_module(library)
     mock = MockFiles()
     async with module.AsyncClient(
         transport=mock.async_transport(library), base_url=mock.base_url, headers=AUTH
     ) as http:
-        created = await http.post("/files", files={"purpose": (None, "batch"), "file": ("a.jsonl", b"{}\n")})
+        created = await http.post(
+            "/files", files={"purpose": (None, "batch"), "file": ("a.jsonl", b"{}\n")}
+        )
         assert created.status_code == 200
         file_id = created.json()["id"]
         assert (await http.get(f"/files/{file_id}/content")).content == b"{}\n"
@@ -45,13 +52,13 @@ async def test_async_transport(library: str) -> None:
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
-async def test_async_streamed_upload_body(library: str) -> None:
+async def test_async_streamed_upload_body(library: Library) -> None:
     module = importlib.import_module(library)
     mock = MockFiles()
     boundary = b"b0und"
     parts = [
-        b"--b0und\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n",
-        b"--b0und\r\nContent-Disposition: form-data; name=\"file\"; filename=\"s.jsonl\"\r\n\r\n",
+        b'--b0und\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n',
+        b'--b0und\r\nContent-Disposition: form-data; name="file"; filename="s.jsonl"\r\n\r\n',
         *[b"{}\n" * 100 for _ in range(50)],
         b"\r\n--b0und--\r\n",
     ]
@@ -71,7 +78,10 @@ async def test_async_streamed_upload_body(library: str) -> None:
 
 
 def test_import_pulls_in_neither_http_library() -> None:
-    code = "import sys, mockfiles; print(sorted(m for m in ('httpx', 'httpx2', 'openai') if m in sys.modules))"
+    code = (
+        "import sys, mockfiles; "
+        "print(sorted(m for m in ('httpx', 'httpx2', 'openai') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -24,13 +24,16 @@ async def create_file(request: Request) -> Response:
     service = service_of(request.scope)
     profile = service.profile
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit():
-        if int(declared) > profile.max_file_bytes + MULTIPART_OVERHEAD:
-            raise FileTooLarge(
-                f"File is too large: the request body is {declared} bytes and files may be "
-                f"at most {profile.max_file_bytes} bytes.",
-                param="file",
-            )
+    if (
+        declared is not None
+        and declared.isdigit()
+        and int(declared) > profile.max_file_bytes + MULTIPART_OVERHEAD
+    ):
+        raise FileTooLarge(
+            f"File is too large: the request body is {declared} bytes and files may be "
+            f"at most {profile.max_file_bytes} bytes.",
+            param="file",
+        )
     limits = UploadLimits(
         max_field_bytes=profile.max_field_bytes,
         max_fields=profile.max_form_fields,
@@ -63,15 +66,15 @@ async def _body(request: Request) -> AsyncIterator[bytes]:
 def _note_upload(call: Call, fields: dict[str, str], file: FilePart | None) -> None:
     call.form = dict(fields)
     if file is not None:
-        call.files = (
-            UploadedFile(file.filename, file.content_type, file.blob),
-        )
+        call.files = (UploadedFile(file.filename, file.content_type, file.blob),)
 
 
 async def list_files(request: Request) -> Response:
     """``GET /files``: one page, filtered by ``purpose``, ordered and cursored."""
     service = service_of(request.scope)
-    query = parse_list_query(request, service.profile.list_default_limit, service.profile.list_max_limit)
+    query = parse_list_query(
+        request, service.profile.list_default_limit, service.profile.list_max_limit
+    )
     page = service.list(tenant_of(request.scope), query)
     return render.JSON(render.file_list(service, page))
 

@@ -15,9 +15,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..auth import Authenticator
 from ..errors import MockFilesError, ServerError
-from ..service import FileService
 from ..journal import Call, Journal
 from ..profiles import AuthScheme
+from ..service import FileService
 from .context import CALL_KEY, SERVICE_KEY, TENANT_KEY
 from .render import error_response
 
@@ -77,10 +77,15 @@ class GatewayMiddleware:
             nonlocal keep_body, started
             if message["type"] == "http.response.start":
                 started = True
-                headers = message["headers"] = [*message.get("headers", ()), (b"x-request-id", request_id)]
+                headers = message["headers"] = [
+                    *message.get("headers", ()),
+                    (b"x-request-id", request_id),
+                ]
                 call.status = message["status"]
                 call.raw_response_headers = tuple(headers)
-                keep_body = any(k == b"content-type" and v.startswith(JSON_TYPE) for k, v in headers)
+                keep_body = any(
+                    k == b"content-type" and v.startswith(JSON_TYPE) for k, v in headers
+                )
             elif keep_body:
                 body_parts.append(message.get("body", b""))
                 if not message.get("more_body", False):

@@ -17,7 +17,6 @@ from ..errors import MockFilesError
 from ..service import FileService
 from ..store import Page, StoredFile
 
-
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 

@@ -154,3 +154,28 @@ def test_default_base_url_client_reaches_mock(mockfiles: MockFiles) -> None:
 def test_unknown_library_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="httpx"):
         MockFiles().transport("requests")  # type: ignore[arg-type]
+
+
+def test_drive_refuses_to_hang_on_real_io() -> None:
+    import asyncio
+
+    from mockfiles.transport import AppSuspended, drive
+
+    loop = asyncio.new_event_loop()
+    try:
+        future: asyncio.Future[None] = loop.create_future()
+
+        async def waits_for_io() -> None:
+            await future
+
+        with pytest.raises(AppSuspended, match="needs an event loop"):
+            drive(waits_for_io())
+    finally:
+        loop.close()
+
+
+async def test_sync_client_inside_an_async_test(mockfiles: MockFiles) -> None:
+    # A running loop in this thread must not matter to the sync in-process path.
+    with openai.OpenAI() as sdk:
+        created = sdk.files.create(file=("a.jsonl", b"{}\n"), purpose="batch")
+        assert sdk.files.retrieve(created.id).id == created.id

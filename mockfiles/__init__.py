@@ -5,10 +5,24 @@ from .clock import Clock
 from .errors import MockFilesError, NoSuchFile
 from .journal import Call, Journal
 from .mock import MockFiles
-from .profiles import OPENAI, PROFILES, IdFormat, Profile, get_profile
+from .profiles import (
+    AZURE,
+    BATCH_ONLY,
+    COMPASS,
+    OPENAI,
+    PROFILES,
+    IdFormat,
+    Profile,
+    get_profile,
+    register_profile,
+)
 from .store import StoredFile
+from .urls import UrlRegistry
 
 __all__ = [
+    "AZURE",
+    "BATCH_ONLY",
+    "COMPASS",
     "OPENAI",
     "PROFILES",
     "Blob",
@@ -21,5 +35,7 @@ __all__ = [
     "NoSuchFile",
     "Profile",
     "StoredFile",
+    "UrlRegistry",
     "get_profile",
+    "register_profile",
 ]

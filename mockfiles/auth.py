@@ -21,6 +21,11 @@ MISSING_KEY_MESSAGES: dict[AuthScheme, str] = {
         "You didn't provide an API key. You need to provide your API key in an 'api-key' "
         "header (i.e. api-key: YOUR_KEY)."
     ),
+    "api-key-or-bearer": (
+        "Access denied due to missing subscription key or token. Make sure to include an "
+        "'api-key' header, or an Entra ID token as 'Authorization: Bearer TOKEN', when "
+        "making API calls."
+    ),
 }
 
 

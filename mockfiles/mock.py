@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -19,8 +19,9 @@ from .profiles import Profile, get_profile
 from .service import FileService
 from .store import Store, StoredFile
 from .transport import Library, async_transport, sync_transport
+from .urls import UrlRegistry
 
-DEFAULT_BASE_URL = "http://mockfiles.local/v1"
+DEFAULT_ROOT_URL = "http://mockfiles.local"
 OPENAI_HOSTS = frozenset({"api.openai.com"})
 DUMMY_API_KEY = "sk-mockfiles-test-key"
 
@@ -36,7 +37,7 @@ class MockFiles:
         self,
         profile: str | Profile = "openai",
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         api_keys: Collection[str] | None = None,
         processing_seconds: float = 0.0,
         seed: int | None = None,
@@ -44,14 +45,16 @@ class MockFiles:
     ) -> None:
         chosen = get_profile(profile)
         self.profile: Profile = chosen.replace(**profile_changes) if profile_changes else chosen
-        self.base_url = base_url.rstrip("/")
+        self.base_url = (base_url or DEFAULT_ROOT_URL + self.profile.base_path).rstrip("/")
         self.clock = Clock()
         self.store = Store()
         self.journal = Journal()
+        self.urls = UrlRegistry()
         self.files = FileService(
             self.profile,
             self.clock,
             self.store,
+            urls=self.urls,
             processing_seconds=processing_seconds,
             seed=seed,
         )
@@ -66,9 +69,10 @@ class MockFiles:
         return self.journal
 
     def reset(self) -> None:
-        """Forget every file and call; the clock follows real time again."""
+        """Forget every file, call and registered URL; the clock follows real time again."""
         self.store.clear()
         self.journal.clear()
+        self.urls.clear()
         self.clock.follow_real_time()
 
     def add_file(
@@ -129,42 +133,63 @@ class MockFiles:
         """An async in-process transport (``httpx`` by default, or ``library="httpx2"``)."""
         return async_transport(self.app, library)
 
+    @property
+    def root_url(self) -> str:
+        """The scheme and host of :attr:`base_url` (Azure's ``azure_endpoint``)."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
     def openai_client(self, **kwargs: Any) -> Any:
-        """An ``openai.OpenAI`` wired to this mock in-process."""
+        """The profile's ``openai`` client (``OpenAI``, ``AzureOpenAI``) wired in-process."""
         openai = importlib.import_module("openai")
         library = openai_http_library()
         module = importlib.import_module(library)
         kwargs.setdefault("http_client", module.Client(transport=self.transport(library)))
-        return openai.OpenAI(**self._client_defaults(kwargs))
+        return getattr(openai, self.profile.client_class)(**self._client_kwargs(kwargs))
 
     def async_openai_client(self, **kwargs: Any) -> Any:
-        """An ``openai.AsyncOpenAI`` wired to this mock in-process."""
+        """The profile's async ``openai`` client (``AsyncOpenAI``, ...) wired in-process."""
         openai = importlib.import_module("openai")
         library = openai_http_library()
         module = importlib.import_module(library)
-        kwargs.setdefault(
-            "http_client", module.AsyncClient(transport=self.async_transport(library))
-        )
-        return openai.AsyncOpenAI(**self._client_defaults(kwargs))
+        transport = self.async_transport(library)
+        kwargs.setdefault("http_client", module.AsyncClient(transport=transport))
+        client_class = getattr(openai, "Async" + self.profile.client_class)
+        return client_class(**self._client_kwargs(kwargs))
 
-    def _client_defaults(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        kwargs.setdefault("api_key", DUMMY_API_KEY)
-        kwargs.setdefault("base_url", self.base_url)
-        return kwargs
+    def _fill(self, template: Any, api_key: str = DUMMY_API_KEY) -> Any:
+        """``template`` with ``{base_url}``, ``{root_url}`` and ``{api_key}`` filled in."""
+        if isinstance(template, str):
+            return template.format(base_url=self.base_url, root_url=self.root_url, api_key=api_key)
+        if isinstance(template, Mapping):
+            return {name: self._fill(value, api_key) for name, value in template.items()}
+        return template
+
+    def _client_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        api_key = kwargs.get("api_key", DUMMY_API_KEY)
+        return {**self._fill(self.profile.client_kwargs, api_key), **kwargs}
+
+    def client_env(self) -> dict[str, str]:
+        """Environment that points the profile's client here (set by :meth:`patch`)."""
+        env: dict[str, str] = self._fill(self.profile.env)
+        return env
+
+    def client_env_defaults(self) -> dict[str, str]:
+        """Environment :meth:`patch` sets only where unset (dummy keys, API version)."""
+        env: dict[str, str] = self._fill(self.profile.env_defaults)
+        return env
 
     @contextmanager
     def patch(self) -> Iterator[MockFiles]:
-        """Route ``OpenAI()`` and any httpx/httpx2 request for :attr:`hosts` here.
+        """Route the profile's client built with no arguments, and every httpx/httpx2
+        request for :attr:`hosts`, to this mock.
 
-        Sets ``OPENAI_BASE_URL`` (and ``OPENAI_API_KEY`` to a dummy if unset); other
-        hosts pass through untouched. Everything is restored on exit.
+        Sets the profile's environment (``OPENAI_BASE_URL``; for Azure
+        ``AZURE_OPENAI_ENDPOINT`` and ``OPENAI_API_VERSION``) and dummy keys where unset;
+        other hosts pass through untouched. Everything is restored on exit.
         """
         with ExitStack() as stack:
-            stack.enter_context(
-                patched_environ(
-                    {"OPENAI_BASE_URL": self.base_url}, {"OPENAI_API_KEY": DUMMY_API_KEY}
-                )
-            )
+            stack.enter_context(patched_environ(self.client_env(), self.client_env_defaults()))
             stack.enter_context(route_hosts(self.app, self.hosts))
             yield self
 

@@ -22,7 +22,9 @@ DAY = 86_400
 BASE62 = string.digits + string.ascii_letters
 HEX = "0123456789abcdef"
 
-AuthScheme = Literal["bearer", "api-key"]
+#: ``bearer``: ``Authorization: Bearer KEY``; ``api-key``: an ``api-key: KEY`` header;
+#: ``api-key-or-bearer``: either (Azure: a key, or an Entra token as Bearer).
+AuthScheme = Literal["bearer", "api-key", "api-key-or-bearer"]
 
 
 @dataclass(frozen=True)
@@ -47,12 +49,16 @@ class Profile:
     base_path: str = "/v1"
     #: Purposes a client may send on upload, in the order the error message lists them.
     upload_purposes: tuple[str, ...] = ()
+    #: Upload purposes the service recognises but refuses, with the message it gives.
+    unsupported_purposes: Mapping[str, str] = field(default_factory=dict)
     #: Purposes a stored file may carry (uploads plus outputs the service creates).
     file_purposes: tuple[str, ...] = ()
     #: Purposes whose content may be downloaded.
     downloadable_purposes: frozenset[str] = frozenset()
     #: Purposes whose filename must end in ``.jsonl``, with the API name used in the error.
     jsonl_purposes: Mapping[str, str] = field(default_factory=dict)
+    #: Purposes whose content is checked at upload: one JSON object per line.
+    jsonl_checked_purposes: frozenset[str] = frozenset()
     #: Largest file accepted, in bytes.
     max_file_bytes: int = 512 * MB
     #: Tighter per-purpose limits, in bytes.
@@ -66,15 +72,36 @@ class Profile:
     #: Bounds of ``expires_after[seconds]``.
     expires_after_min_seconds: int = 3600
     expires_after_max_seconds: int = 30 * DAY
+    #: Keys of ``expires_after`` a client must send when it sends the policy at all
+    #: (a missing ``anchor`` defaults to ``created_at``; a missing ``seconds`` to
+    #: :attr:`default_expiry_all_seconds`).
+    expires_after_required: tuple[str, ...] = ("anchor", "seconds")
     #: How ids are made.
     id_format: IdFormat = IdFormat()
     #: How the API key is sent.
     auth_scheme: AuthScheme = "bearer"
     #: Whether file objects carry ``status`` / ``status_details``.
     include_status: bool = True
+    #: Query parameters every request must carry: name -> (message, code) when missing.
+    required_query: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     #: List paging: default and largest ``limit``.
     list_default_limit: int = 10_000
     list_max_limit: int = 10_000
+    #: Exact-match list filters besides ``purpose`` (e.g. ``filename``).
+    list_filters: tuple[str, ...] = ()
+    #: Routes (under :attr:`base_path`) that import a file from a URL; empty: none.
+    import_paths: tuple[str, ...] = ()
+    #: Purposes an import may give.
+    import_purposes: tuple[str, ...] = ()
+    #: The ``openai`` client class that speaks this dialect, and its keyword arguments;
+    #: ``{base_url}``, ``{root_url}`` and ``{api_key}`` are filled in.
+    client_class: str = "OpenAI"
+    client_kwargs: Mapping[str, Any] = field(
+        default_factory=lambda: {"base_url": "{base_url}", "api_key": "{api_key}"}
+    )
+    #: Environment set while patched (same placeholders), and set only where unset.
+    env: Mapping[str, str] = field(default_factory=lambda: {"OPENAI_BASE_URL": "{base_url}"})
+    env_defaults: Mapping[str, str] = field(default_factory=lambda: {"OPENAI_API_KEY": "{api_key}"})
     #: Largest non-file multipart field and most fields per upload.
     max_field_bytes: int = 64 * 1024
     max_form_fields: int = 16
@@ -125,7 +152,95 @@ OPENAI = Profile(
     default_expiry_seconds={"batch": 30 * DAY},
 )
 
-PROFILES: dict[str, Profile] = {OPENAI.name: OPENAI}
+COMPASS = OPENAI.replace(
+    name="compass",
+    upload_purposes=("batch", "fine-tune", "vision", "assistants"),
+    file_purposes=(
+        "batch",
+        "fine-tune",
+        "vision",
+        "assistants",
+        "batch_output",
+        "fine-tune-results",
+        "assistants_output",
+    ),
+    downloadable_purposes=frozenset(
+        {
+            "batch",
+            "fine-tune",
+            "vision",
+            "assistants",
+            "batch_output",
+            "fine-tune-results",
+            "assistants_output",
+        }
+    ),
+    jsonl_purposes={"fine-tune": "Fine-Tuning API"},
+    jsonl_checked_purposes=frozenset({"fine-tune"}),
+    purpose_max_bytes={},
+    storage_quota_bytes=None,
+    default_expiry_seconds={},
+    default_expiry_all_seconds=90 * DAY,
+    id_format=IdFormat(prefix="file-", alphabet=HEX, length=32),
+    auth_scheme="api-key",
+    include_status=False,
+    list_filters=("filename",),
+    import_paths=("/files/import", "/file/import"),
+    import_purposes=("fine-tune", "vision", "assistants"),
+    client_kwargs={
+        "base_url": "{base_url}",
+        "api_key": "{api_key}",
+        "default_headers": {"api-key": "{api_key}"},
+    },
+)
+
+BATCH_ONLY = OPENAI.replace(
+    name="batch_only",
+    upload_purposes=("batch", "fine-tune"),
+    unsupported_purposes={
+        "fine-tune": "Fine-tuning is not yet supported: only purpose 'batch' can be uploaded."
+    },
+    file_purposes=("batch", "fine-tune", "batch-output"),
+    downloadable_purposes=frozenset({"batch", "fine-tune", "batch-output"}),
+    jsonl_purposes={"batch": "Batch API"},
+    purpose_max_bytes={"batch": 200 * MB},
+    storage_quota_bytes=2 * GB,
+    default_expiry_seconds={},
+    default_expiry_all_seconds=30 * DAY,
+    expires_after_required=(),
+    include_status=False,
+)
+
+AZURE_API_VERSION = "2024-10-21"
+
+AZURE = OPENAI.replace(
+    name="azure",
+    base_path="/openai",
+    id_format=IdFormat(prefix="file-", alphabet=HEX, length=32),
+    auth_scheme="api-key-or-bearer",
+    required_query={
+        "api-version": (
+            "The api-version query parameter (?api-version=) is required for all requests.",
+            "MissingApiVersionParameter",
+        )
+    },
+    client_class="AzureOpenAI",
+    client_kwargs={
+        "azure_endpoint": "{root_url}",
+        "api_key": "{api_key}",
+        "api_version": AZURE_API_VERSION,
+    },
+    env={"AZURE_OPENAI_ENDPOINT": "{root_url}"},
+    env_defaults={"AZURE_OPENAI_API_KEY": "{api_key}", "OPENAI_API_VERSION": AZURE_API_VERSION},
+)
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (OPENAI, COMPASS, BATCH_ONLY, AZURE)}
+
+
+def register_profile(profile: Profile) -> Profile:
+    """Make ``profile`` selectable by name everywhere (marker, CLI, ``MockFiles``)."""
+    PROFILES[profile.name] = profile
+    return profile
 
 
 def get_profile(profile: str | Profile) -> Profile:

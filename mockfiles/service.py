@@ -13,6 +13,8 @@ from .clock import Clock
 from .errors import FileTooLarge, InvalidRequest, NoSuchFile, QuotaExceeded
 from .profiles import Profile
 from .store import Order, Page, Store, StoredFile, UnknownCursor
+from .urls import UrlRegistry
+from .validation import first_jsonl_problem
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,12 @@ class ListQuery:
     limit: int = 10_000
     order: Order = "desc"
     after: str | None = None
+    #: Exact matches on file attributes, e.g. ``(("filename", "a.jsonl"),)``.
+    filters: tuple[tuple[str, str], ...] = ()
+
+    def matches(self, record: StoredFile) -> bool:
+        """Whether ``record`` passes every filter."""
+        return all(getattr(record, name) == value for name, value in self.filters)
 
 
 class FileService:
@@ -34,12 +42,14 @@ class FileService:
         clock: Clock,
         store: Store,
         *,
+        urls: UrlRegistry | None = None,
         processing_seconds: float = 0.0,
         seed: int | None = None,
     ) -> None:
         self.profile = profile
         self.clock = clock
         self.store = store
+        self.urls = urls if urls is not None else UrlRegistry()
         self.processing_seconds = processing_seconds
         self._rng = random.Random(seed)
 
@@ -59,10 +69,22 @@ class FileService:
         ``purpose`` must already be one of the profile's upload purposes (the request
         schema checks that).
         """
+        refusal = self.profile.unsupported_purposes.get(purpose)
+        if refusal is not None:
+            raise InvalidRequest(refusal, param="purpose", code="unsupported_purpose")
         api_name = self.profile.jsonl_purposes.get(purpose)
         if api_name is not None and not filename.lower().endswith(".jsonl"):
             raise InvalidRequest(f"Invalid file format for {api_name}. Must be .jsonl")
         self.check_size(purpose, blob.size)
+        if purpose in self.profile.jsonl_checked_purposes:
+            problem = first_jsonl_problem(blob)
+            if problem is not None:
+                raise InvalidRequest(
+                    f"Invalid file format for {api_name or 'this purpose'}. Each line must be "
+                    f"a valid JSON object: {problem}",
+                    param="file",
+                    code="invalid_file_format",
+                )
         return self.create(
             tenant,
             filename=filename,
@@ -70,6 +92,11 @@ class FileService:
             blob=blob,
             expires_after_seconds=expires_after_seconds,
         )
+
+    def import_url(self, tenant: str, *, url: str, filename: str, purpose: str) -> StoredFile:
+        """Create a file from what ``url`` serves, checked exactly like an upload."""
+        blob = self.urls.fetch(url)
+        return self.upload(tenant, filename=filename, purpose=purpose, blob=blob)
 
     def create(
         self,
@@ -150,6 +177,7 @@ class FileService:
                 limit=query.limit,
                 order=query.order,
                 after=query.after,
+                match=query.matches if query.filters else None,
             )
         except UnknownCursor:
             raise InvalidRequest(

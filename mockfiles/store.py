@@ -13,7 +13,7 @@ import builtins
 import heapq
 import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -71,6 +71,18 @@ class _Tenant:
     # Where removed files stood, so a cursor naming one still pages exactly.
     former_keys: dict[str, SortKey] = field(default_factory=dict)
     used_bytes: int = 0
+
+
+def _matching(
+    tenant: _Tenant, keys: Iterable[SortKey], match: Callable[[StoredFile], bool], wanted: int
+) -> list[SortKey]:
+    found: list[SortKey] = []
+    for key in keys:
+        if match(tenant.by_id[key[2]]):
+            found.append(key)
+            if len(found) == wanted:
+                break
+    return found
 
 
 class UnknownCursor(LookupError):
@@ -167,10 +179,13 @@ class Store:
         limit: int,
         order: Order,
         after: str | None,
+        match: Callable[[StoredFile], bool] | None = None,
     ) -> Page:
         """Up to ``limit`` files in ``order`` after the file ``after`` (exclusive).
 
-        Raises :class:`UnknownCursor` when ``after`` names a file the tenant never had.
+        Without ``match`` a page costs O(log n + limit); with it, files are scanned
+        from the cursor until ``limit + 1`` match. Raises :class:`UnknownCursor` when
+        ``after`` names a file the tenant never had.
         """
         with self._lock:
             tenant = self._tenants.get(tenant_name)
@@ -183,14 +198,17 @@ class Store:
                 start = (
                     0 if after is None else bisect.bisect_right(keys, self._cursor(tenant, after))
                 )
-                window = keys[start : start + limit + 1]
+                ordered: Iterable[SortKey] = (
+                    keys[start:] if match else keys[start : start + limit + 1]
+                )
             else:
                 end = (
                     len(keys)
                     if after is None
                     else bisect.bisect_left(keys, self._cursor(tenant, after))
                 )
-                window = keys[max(0, end - limit - 1) : end][::-1]
+                ordered = reversed(keys[:end] if match else keys[max(0, end - limit - 1) : end])
+            window = _matching(tenant, ordered, match, limit + 1) if match else list(ordered)
             files = [tenant.by_id[key[2]] for key in window[:limit]]
             return Page(files, len(window) > limit)
 

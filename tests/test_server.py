@@ -74,3 +74,34 @@ def test_curl_upload_list_download(served: str, tmp_path: Path) -> None:
     assert content == b'{"custom_id": "1"}\n'
     status, error = curl(f"{served}/files")
     assert status == 401 and "API key" in error["error"]["message"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("profile", "path", "header", "env"),
+    [
+        ("compass", "/v1/files", "api-key: k", "OPENAI_BASE_URL"),
+        ("batch_only", "/v1/files", "Authorization: Bearer k", "OPENAI_BASE_URL"),
+        ("azure", "/openai/files?api-version=2024-10-21", "api-key: k", "AZURE_OPENAI_ENDPOINT"),
+    ],
+)
+def test_serve_each_profile(profile: str, path: str, header: str, env: str) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mockfiles", "serve", "--port", str(port), "--profile", profile],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert f"({profile} profile)" in proc.stdout.readline()
+        assert proc.stdout.readline().startswith(f"export {env}=http://127.0.0.1:{port}")
+        url = f"http://127.0.0.1:{port}{path}"
+        for _ in range(200):
+            if subprocess.run(["curl", "-s", "-o", "/dev/null", url], check=False).returncode == 0:
+                break
+            time.sleep(0.05)
+        status, listed = curl(url, "-H", header)
+        assert status == 200 and listed["object"] == "list"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0

@@ -16,8 +16,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..auth import Authenticator
 from ..errors import InvalidURL
 from ..journal import Journal
+from ..profiles import Profile
 from ..service import FileService
 from . import files
+from . import imports as imports_api
 from .middleware import GatewayMiddleware
 from .render import error_response
 
@@ -38,9 +40,15 @@ class MethodDispatch:
         await response(scope, receive, send)
 
 
-def files_routes(base_path: str) -> list[Route]:
-    """The Files operations under the profile's base path (most frequent first)."""
+def files_routes(profile: Profile) -> list[Route]:
+    """The profile's Files operations under its base path (most frequent first)."""
+    base_path = profile.base_path
+    imports = [
+        Route(f"{base_path}{path}", MethodDispatch(POST=imports_api.import_file))
+        for path in profile.import_paths
+    ]
     return [
+        *imports,
         Route(
             f"{base_path}/files/{{file_id}}",
             MethodDispatch(GET=files.retrieve_file, DELETE=files.delete_file),
@@ -58,7 +66,7 @@ async def invalid_url(scope: Scope, receive: Receive, send: Send) -> None:
 def build_app(service: FileService, journal: Journal, authenticator: Authenticator) -> ASGIApp:
     """An ASGI app serving ``service`` under its profile's base path."""
     base_path = service.profile.base_path
-    router = Router(routes=files_routes(base_path), default=invalid_url)
+    router = Router(routes=files_routes(service.profile), default=invalid_url)
     return GatewayMiddleware(
         router,
         service=service,

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from ..errors import FileTooLarge, InvalidRequest
 from ..journal import Call, UploadedFile
+from ..profiles import Profile
 from ..service import ListQuery
 from . import render
 from .context import call_of, service_of, tenant_of
@@ -72,17 +73,16 @@ def _note_upload(call: Call, fields: dict[str, str], file: FilePart | None) -> N
 async def list_files(request: Request) -> Response:
     """``GET /files``: one page, filtered by ``purpose``, ordered and cursored."""
     service = service_of(request.scope)
-    query = parse_list_query(
-        request, service.profile.list_default_limit, service.profile.list_max_limit
-    )
+    query = parse_list_query(request, service.profile)
     page = service.list(tenant_of(request.scope), query)
     return render.JSON(render.file_list(service, page))
 
 
-def parse_list_query(request: Request, default_limit: int, max_limit: int) -> ListQuery:
-    """Validate ``limit``, ``order``, ``after`` and ``purpose`` with the service's wording."""
+def parse_list_query(request: Request, profile: Profile) -> ListQuery:
+    """Validate ``limit``, ``order``, ``after``, ``purpose`` and the profile's filters."""
     params = request.query_params
-    limit = default_limit
+    limit = profile.list_default_limit
+    max_limit = profile.list_max_limit
     raw_limit = params.get("limit")
     if raw_limit is not None:
         try:
@@ -116,7 +116,14 @@ def parse_list_query(request: Request, default_limit: int, max_limit: int) -> Li
         )
     after = params.get("after") or None
     purpose = params.get("purpose") or None
-    return ListQuery(purpose=purpose, limit=limit, order=order, after=after)  # type: ignore[arg-type]
+    filters = tuple((name, params[name]) for name in profile.list_filters if params.get(name))
+    return ListQuery(
+        purpose=purpose,
+        limit=limit,
+        order=order,  # type: ignore[arg-type]
+        after=after,
+        filters=filters,
+    )
 
 
 async def retrieve_file(request: Request) -> Response:

@@ -10,11 +10,13 @@ short.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..auth import Authenticator
-from ..errors import MockFilesError, ServerError
+from ..errors import InvalidRequest, MockFilesError, ServerError
 from ..journal import Call, Journal
 from ..profiles import AuthScheme
 from ..service import FileService
@@ -24,17 +26,36 @@ from .render import error_response
 JSON_TYPE = b"application/json"
 
 
+_AUTH_HEADERS: dict[AuthScheme, tuple[bytes, ...]] = {
+    "bearer": (b"authorization",),
+    "api-key": (b"api-key",),
+    "api-key-or-bearer": (b"api-key", b"authorization"),
+}
+
+
 def api_key_from(scheme: AuthScheme, headers: list[tuple[bytes, bytes]]) -> str | None:
-    """The API key sent the way ``scheme`` says, or None."""
-    wanted = b"authorization" if scheme == "bearer" else b"api-key"
+    """The API key (or bearer token) sent the way ``scheme`` says, or None."""
+    wanted = _AUTH_HEADERS[scheme]
+    found: dict[bytes, str] = {}
     for name, value in headers:
-        if name == wanted:
-            text = value.decode("latin-1").strip()
-            if scheme == "bearer":
-                kind, _, token = text.partition(" ")
-                text = token.strip() if kind.lower() == "bearer" else ""
-            return text or None
+        if name in wanted:
+            found[name] = value.decode("latin-1").strip()
+    for name in wanted:
+        text = found.get(name, "")
+        if name == b"authorization":
+            kind, _, token = text.partition(" ")
+            text = token.strip() if kind.lower() == "bearer" else ""
+        if text:
+            return text
     return None
+
+
+def check_required_query(required: Mapping[str, tuple[str, str]], query_string: bytes) -> None:
+    """Raise the profile's error for the first required query parameter that is absent."""
+    present = {name for name, _ in parse_qsl(query_string.decode("latin-1"))}
+    for name, (message, code) in required.items():
+        if name not in present:
+            raise InvalidRequest(message, param=name, code=code)
 
 
 class GatewayMiddleware:
@@ -54,6 +75,7 @@ class GatewayMiddleware:
         self.journal = journal
         self.authenticator = authenticator
         self.guarded_prefix = guarded_prefix
+        self.required_query = service.profile.required_query
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -96,6 +118,8 @@ class GatewayMiddleware:
             if scope["path"].startswith(self.guarded_prefix):
                 key = api_key_from(self.authenticator.scheme, scope["headers"])
                 scope[TENANT_KEY] = self.authenticator.authenticate(key)
+                if self.required_query:
+                    check_required_query(self.required_query, scope["query_string"])
             await self.app(scope, receive, send_and_record)
         except MockFilesError as error:
             if started:

@@ -41,7 +41,7 @@ def _validator(profile: Profile) -> Draft202012Validator:
             "expires_after": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["anchor", "seconds"],
+                "required": list(profile.expires_after_required),
                 "properties": {
                     "anchor": {"type": "string", "enum": ["created_at"]},
                     "seconds": {
@@ -80,7 +80,8 @@ def _integer_or_text(value: str) -> int | str:
         return value
 
 
-def _message(error: ValidationError) -> str:
+def schema_error_message(error: ValidationError) -> str:
+    """The service's wording: jsonschema's message, then `` - 'path'`` when nested."""
     path = ".".join(str(part) for part in error.absolute_path)
     return f"{error.message} - '{path}'" if path else error.message
 
@@ -90,13 +91,13 @@ def check_upload(profile: Profile, form: UploadForm) -> UploadRequest:
     document = _as_document(form)
     error = next(iter(_validator(profile).iter_errors(document)), None)
     if error is not None:
-        raise InvalidRequest(_message(error))
+        raise InvalidRequest(schema_error_message(error))
     if FILE_FIELD in form.fields:
         raise InvalidRequest(
             "'file' must be sent as a file part (with a filename), not as a text field."
         )
-    expires = document.get("expires_after")
+    seconds = document.get("expires_after", {}).get("seconds")
     return UploadRequest(
         purpose=document["purpose"],
-        expires_after_seconds=None if expires is None else int(expires["seconds"]),
+        expires_after_seconds=None if seconds is None else int(seconds),
     )

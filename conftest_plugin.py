@@ -1,20 +1,42 @@
 """pytest plugin for mockfiles (registered as the ``pytest11`` entry point ``mockfiles``).
 
-Fixture ``mockfiles``: a fresh :class:`mockfiles.MockFiles`, already patched so that
-``OpenAI()`` / ``AsyncOpenAI()`` built in the test reach it in-process. Configure it per
-test with ``@pytest.mark.mockfiles(profile="openai", **options)``.
+Fixtures:
+
+- ``mockfiles``: a fresh :class:`mockfiles.MockFiles`, patched in so that ``OpenAI()``,
+  ``AsyncOpenAI()`` (or ``AzureOpenAI()``) built in the test reach it in-process.
+- ``mockfiles_server``: a mock behind a real loopback server, started once per session
+  (per marker configuration) and reset for every test, with ``OPENAI_BASE_URL`` pointing
+  at it, so subprocesses and non-httpx clients reach it too.
+
+Configure either with ``@pytest.mark.mockfiles(profile="openai", **options)``.
+``--mockfiles-record=DIR`` writes one scenario file per test that used them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from _pytest.nodes import Node
 
 from mockfiles import MockFiles
+from mockfiles.patching import patched_environ
+from mockfiles.server import ThreadedServer
 
 MARKER = "mockfiles"
+RECORD_OPTION = "--mockfiles-record"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mockfiles")
+    group.addoption(
+        RECORD_OPTION,
+        metavar="DIR",
+        default=None,
+        help="write a scenario file per test that used the mockfiles fixtures into DIR",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -25,22 +47,81 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def mock_from_markers(node: Node) -> MockFiles:
-    """A MockFiles built from the test's ``mockfiles`` markers (closest wins per key)."""
+def marker_config(node: Node) -> tuple[tuple[object, ...], dict[str, object]]:
+    """Positional and keyword arguments of the test's ``mockfiles`` markers."""
     args: tuple[object, ...] = ()
     kwargs: dict[str, object] = {}
     for marker in reversed(list(node.iter_markers(MARKER))):
         args = marker.args or args
         kwargs.update(marker.kwargs)
+    return args, kwargs
+
+
+def mock_from_markers(node: Node, **extra: object) -> MockFiles:
+    """A MockFiles built from the test's ``mockfiles`` markers (closest wins per key)."""
+    args, kwargs = marker_config(node)
     try:
-        return MockFiles(*args, **kwargs)  # type: ignore[arg-type]
+        return MockFiles(*args, **{**kwargs, **extra})  # type: ignore[arg-type]
     except (TypeError, ValueError) as exc:
         raise pytest.UsageError(f"@pytest.mark.{MARKER}{args or ''}{kwargs or ''}: {exc}") from exc
 
 
+def _save_if_recording(request: pytest.FixtureRequest, mock: MockFiles) -> None:
+    directory = request.config.getoption(RECORD_OPTION)
+    if directory:
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid).strip("_")
+        mock.save_scenario(Path(directory) / f"{name}.json")
+
+
 @pytest.fixture(name=MARKER)
 def mockfiles_fixture(request: pytest.FixtureRequest) -> Iterator[MockFiles]:
-    """A fresh mock, patched in: OpenAI() and AsyncOpenAI() in the test reach it."""
+    """A fresh mock, patched in: the profile's client built in the test reaches it."""
     mock = mock_from_markers(request.node)
     with mock.patch():
         yield mock
+    _save_if_recording(request, mock)
+
+
+class _Servers:
+    """Loopback servers shared by the session, one per marker configuration."""
+
+    def __init__(self) -> None:
+        self.running: dict[str, tuple[MockFiles, ThreadedServer]] = {}
+
+    def get(self, node: Node) -> MockFiles:
+        args, kwargs = marker_config(node)
+        key = repr((args, sorted(kwargs.items())))
+        if key not in self.running:
+            mock = mock_from_markers(node)
+            server = ThreadedServer(mock)
+            mock.base_url = server.base_url
+            server.start()
+            self.running[key] = (mock, server)
+        return self.running[key][0]
+
+    def stop_all(self) -> None:
+        for _, server in self.running.values():
+            server.stop()
+        self.running.clear()
+
+
+@pytest.fixture(scope="session")
+def _mockfiles_servers() -> Iterator[_Servers]:
+    servers = _Servers()
+    yield servers
+    servers.stop_all()
+
+
+@pytest.fixture
+def mockfiles_server(
+    request: pytest.FixtureRequest, _mockfiles_servers: _Servers
+) -> Iterator[MockFiles]:
+    """A mock behind a real loopback server (``.base_url``), reset for this test.
+
+    ``OPENAI_BASE_URL`` (or the profile's variables) point at it while the test runs.
+    """
+    mock = _mockfiles_servers.get(request.node)
+    mock.reset()
+    with patched_environ(mock.client_env(), mock.client_env_defaults()):
+        yield mock
+    _save_if_recording(request, mock)

@@ -1,27 +1,46 @@
-"""Command line: ``mockfiles serve`` and ``mockfiles profiles``."""
+"""Command line: ``mockfiles serve | replay | record | profiles``."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
+from . import scenario
 from .mock import MockFiles
 from .profile_table import markdown_table
 from .profiles import PROFILES
+from .scenario_format import ScenarioError
 from .server import serve
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockfiles", description="A mock of the Files API.")
     commands = parser.add_subparsers(dest="command", required=True)
+
     serve_cmd = commands.add_parser("serve", help="serve a mock on a real socket")
     serve_cmd.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"
     )
     serve_cmd.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve_cmd.add_argument("--profile", choices=sorted(PROFILES), help="dialect (default openai)")
     serve_cmd.add_argument(
-        "--profile", default="openai", choices=sorted(PROFILES), help="provider dialect"
+        "--load", metavar="SCENARIO", help="start in the state a scenario leaves"
     )
+
+    replay_cmd = commands.add_parser("replay", help="replay a scenario and diff the responses")
+    replay_cmd.add_argument("scenario", help="a scenario JSON file")
+    replay_cmd.add_argument("--base-url", help="a server to replay against (default: in-process)")
+    replay_cmd.add_argument("--profile", choices=sorted(PROFILES), help="override the profile")
+    replay_cmd.add_argument("--api-key", default=scenario.DUMMY_KEY, help="key for redacted auth")
+
+    record_cmd = commands.add_parser("record", help="proxy to a service, recording a scenario")
+    record_cmd.add_argument("--upstream", required=True, help="the service to forward to")
+    record_cmd.add_argument("--host", default="127.0.0.1")
+    record_cmd.add_argument("--port", type=int, default=8001)
+    record_cmd.add_argument("--profile", default="openai", help="profile named in the scenario")
+    record_cmd.add_argument("-o", "--output", required=True, help="scenario file to write")
+
     commands.add_parser("profiles", help="print the profiles as a Markdown table")
     return parser
 
@@ -32,15 +51,50 @@ def env_lines(mock: MockFiles) -> list[str]:
     return [f"export {name}={value}" for name, value in values.items()]
 
 
+def _serve(args: argparse.Namespace) -> int:
+    loaded = scenario.read(args.load) if args.load else None
+    profile = args.profile or (loaded or {}).get("profile", "openai")
+    base_url = f"http://{args.host}:{args.port}{PROFILES[profile].base_path}"
+    mock = MockFiles(profile, base_url=base_url)
+    if loaded is not None:
+        mock.load_scenario(loaded)
+    print(f"mockfiles ({mock.profile.name} profile) serving on {mock.base_url}", flush=True)
+    print("\n".join(env_lines(mock)), flush=True)
+    if loaded is not None:
+        print(f"loaded {args.load}: {len(mock.stored_files())} file(s)", flush=True)
+    serve(mock.app, args.host, args.port)
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    report = scenario.replay(
+        args.scenario, base_url=args.base_url, profile=args.profile, api_key=args.api_key
+    )
+    print(report.render())
+    return 0 if report.ok else 1
+
+
+def _record(args: argparse.Namespace) -> int:
+    from .proxy import RecordingProxy
+
+    proxy = RecordingProxy(args.upstream, args.output, profile=args.profile)
+    print(
+        f"recording to {args.output}: http://{args.host}:{args.port} -> {proxy.upstream}",
+        flush=True,
+    )
+    serve(proxy, args.host, args.port)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mockfiles`` command."""
     args = build_parser().parse_args(argv)
     if args.command == "profiles":
         print(markdown_table(PROFILES.values()), end="")
         return 0
-    base_url = f"http://{args.host}:{args.port}{PROFILES[args.profile].base_path}"
-    mock = MockFiles(args.profile, base_url=base_url)
-    print(f"mockfiles ({mock.profile.name} profile) serving on {mock.base_url}", flush=True)
-    print("\n".join(env_lines(mock)), flush=True)
-    serve(mock, args.host, args.port)
-    return 0
+    handlers = {"serve": _serve, "replay": _replay, "record": _record}
+    try:
+        return handlers[args.command](args)
+    except (ScenarioError, OSError, ValueError) as exc:
+        print(f"mockfiles {args.command}: {exc}", file=sys.stderr)
+        return 2

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+
+#: Told of every move: ``listener(advance=seconds)`` or ``listener(set=timestamp)``.
+ClockListener = Callable[..., None]
 
 
 class Clock:
@@ -14,9 +18,10 @@ class Clock:
     offset on top of whatever ``time.time()`` says.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, listener: ClockListener | None = None) -> None:
         self._offset = 0.0
         self._lock = threading.Lock()
+        self.listener = listener
 
     def now(self) -> float:
         """The current Unix time in seconds, as the mock sees it."""
@@ -26,11 +31,15 @@ class Clock:
         """Move the clock forward (or back, if negative) by ``seconds``."""
         with self._lock:
             self._offset += seconds
+        if self.listener is not None:
+            self.listener(advance=seconds)
 
     def set(self, timestamp: float) -> None:
         """Make :meth:`now` return ``timestamp`` (and keep ticking from there)."""
         with self._lock:
             self._offset = timestamp - time.time()
+        if self.listener is not None:
+            self.listener(set=timestamp)
 
     def follow_real_time(self) -> None:
         """Drop any offset: :meth:`now` is ``time.time()`` again."""

@@ -67,9 +67,14 @@ class Call:
     path: str
     query_string: str
     raw_request_headers: RawHeaders
+    #: The mock clock's time when the request arrived.
+    at: float = 0.0
+    #: The request body as it arrived (chunks kept, not copied); empty for GET/DELETE.
+    request_chunks: list[bytes] | None = None
     status: int = 0
     raw_response_headers: RawHeaders = ()
-    response_body: bytes | None = None
+    #: The response body as sent (chunks kept, not copied).
+    response_chunks: list[bytes] = field(default_factory=list)
     form: Mapping[str, str] = field(default_factory=lambda: _NO_FIELDS)
     files: tuple[UploadedFile, ...] = ()
 
@@ -77,6 +82,11 @@ class Call:
     def query(self) -> dict[str, str]:
         """Query parameters (the last value wins for repeated names)."""
         return dict(parse_qsl(self.query_string, keep_blank_values=True))
+
+    @property
+    def request_body(self) -> bytes:
+        """The request body as received (what was read of it)."""
+        return b"".join(self.request_chunks) if self.request_chunks else b""
 
     @property
     def request_headers(self) -> dict[str, str]:
@@ -89,9 +99,14 @@ class Call:
         return {k.decode("latin-1"): v.decode("latin-1") for k, v in self.raw_response_headers}
 
     @property
+    def response_body(self) -> bytes:
+        """The response body as sent."""
+        return b"".join(self.response_chunks)
+
+    @property
     def response_json(self) -> Any:
         """The JSON response body, or None if the response was not JSON."""
-        if self.response_body is None:
+        if not self.response_headers.get("content-type", "").startswith("application/json"):
             return None
         return json.loads(self.response_body)
 
@@ -100,20 +115,69 @@ class Call:
         return f"{self.method} {self.path}{query} -> {self.status}"
 
 
+@dataclass(frozen=True)
+class ClockMoved:
+    """The test moved the mock clock: by ``advance`` seconds, or ``set`` to a time."""
+
+    advance: float | None = None
+    set: float | None = None
+
+
+@dataclass(frozen=True)
+class FileSeeded:
+    """A file created with ``add_file`` (not through HTTP)."""
+
+    file_id: str
+    filename: str
+    purpose: str
+    created_at: int
+    expires_at: int | None
+    blob: Blob
+    tenant: str
+
+
+@dataclass(frozen=True)
+class UrlRegistered:
+    """A URL registered for imports."""
+
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    blob: Blob
+
+
+Event = Call | ClockMoved | FileSeeded | UrlRegistered
+
+
 class Journal:
-    """Thread-safe, ordered list of :class:`Call`."""
+    """Thread-safe, ordered list of :class:`Call`, plus the other events of a test
+    (clock moves, seeded files, registered URLs) that a scenario needs."""
 
     def __init__(self) -> None:
         self._calls: list[Call] = []
+        self._events: list[Event] = []
         self._lock = threading.Lock()
 
     def append(self, call: Call) -> None:
         with self._lock:
             self._calls.append(call)
+            self._events.append(call)
+
+    def note(self, event: ClockMoved | FileSeeded | UrlRegistered) -> None:
+        """Record a non-HTTP event in order with the calls."""
+        with self._lock:
+            self._events.append(event)
+
+    @property
+    def events(self) -> list[Event]:
+        """Calls and other events, in the order they happened."""
+        with self._lock:
+            return list(self._events)
 
     def clear(self) -> None:
         with self._lock:
             self._calls.clear()
+            self._events.clear()
 
     @property
     def last(self) -> Call:

@@ -5,21 +5,24 @@ from __future__ import annotations
 import importlib
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from .api.app import build_app
+from . import scenario
+from .api.app import WithControl, build_app
+from .api.control import ControlErrors, control_app
 from .auth import DEFAULT_TENANT, Authenticator
 from .blobs import Blob
 from .clock import Clock
 from .errors import NoSuchFile
-from .journal import Journal
+from .journal import ClockMoved, FileSeeded, Journal, UrlRegistered
 from .patching import patched_environ, route_hosts
 from .profiles import Profile, get_profile
 from .service import FileService
 from .store import Store, StoredFile
 from .transport import Library, async_transport, sync_transport
-from .urls import UrlRegistry
+from .urls import RegisteredUrl, UrlRegistry
 
 DEFAULT_ROOT_URL = "http://mockfiles.local"
 OPENAI_HOSTS = frozenset({"api.openai.com"})
@@ -46,10 +49,10 @@ class MockFiles:
         chosen = get_profile(profile)
         self.profile: Profile = chosen.replace(**profile_changes) if profile_changes else chosen
         self.base_url = (base_url or DEFAULT_ROOT_URL + self.profile.base_path).rstrip("/")
-        self.clock = Clock()
-        self.store = Store()
         self.journal = Journal()
-        self.urls = UrlRegistry()
+        self.clock = Clock(listener=self._clock_moved)
+        self.store = Store()
+        self.urls = UrlRegistry(listener=self._url_registered)
         self.files = FileService(
             self.profile,
             self.clock,
@@ -59,9 +62,18 @@ class MockFiles:
             seed=seed,
         )
         self.authenticator = Authenticator(self.profile.auth_scheme, api_keys)
-        self.app = build_app(self.files, self.journal, self.authenticator)
+        self.app = WithControl(
+            build_app(self.files, self.journal, self.authenticator),
+            ControlErrors(control_app(self)),
+        )
 
     # -- state ----------------------------------------------------------------
+
+    def _clock_moved(self, advance: float | None = None, set: float | None = None) -> None:
+        self.journal.note(ClockMoved(advance=advance, set=set))
+
+    def _url_registered(self, answer: RegisteredUrl) -> None:
+        self.journal.note(UrlRegistered(answer.url, answer.status, answer.headers, answer.blob))
 
     @property
     def calls(self) -> Journal:
@@ -95,7 +107,7 @@ class MockFiles:
                 f"purpose {purpose!r} is not one of the {self.profile.name} profile's file "
                 f"purposes: {', '.join(self.profile.file_purposes)}"
             )
-        return self.files.create(
+        record = self.files.create(
             tenant,
             filename=filename,
             purpose=purpose,
@@ -103,6 +115,18 @@ class MockFiles:
             expires_after_seconds=expires_after_seconds,
             created_at=created_at,
         )
+        self.journal.note(
+            FileSeeded(
+                record.id,
+                record.filename,
+                record.purpose,
+                record.created_at,
+                record.expires_at,
+                record.blob,
+                record.tenant,
+            )
+        )
+        return record
 
     def stored_files(self, tenant: str | None = None) -> list[StoredFile]:
         """Files stored now (expired ones are gone), oldest first."""
@@ -116,6 +140,29 @@ class MockFiles:
     def content_of(self, file_id: str, tenant: str = DEFAULT_TENANT) -> bytes:
         """The bytes of a stored file."""
         return self.get_file(file_id, tenant).content
+
+    # -- scenarios ------------------------------------------------------------
+
+    def scenario(self) -> dict[str, Any]:
+        """What this mock saw since its last reset, as a scenario document."""
+        return scenario.scenario_of(self)
+
+    def save_scenario(self, path: str | Path) -> Path:
+        """Write :meth:`scenario` to ``path`` as JSON."""
+        return scenario.save(self, path)
+
+    def load_scenario(self, source: str | Path | dict[str, Any]) -> None:
+        """Reset, then take the state the scenario leaves behind (ids and ages kept)."""
+        self.reset()
+        scenario.load_into(self, source)
+
+    @classmethod
+    def from_scenario(cls, source: str | Path | dict[str, Any], **options: Any) -> MockFiles:
+        """A mock of the scenario's profile, in the state the scenario leaves behind."""
+        doc = scenario.read(source)
+        mock = cls(options.pop("profile", doc.get("profile", "openai")), **options)
+        scenario.load_into(mock, doc)
+        return mock
 
     # -- ways in --------------------------------------------------------------
 

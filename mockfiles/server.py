@@ -1,58 +1,71 @@
-"""Serve a mock on a real socket with uvicorn, in the foreground or on a thread."""
+"""Serve an ASGI app on a real socket with uvicorn, in the foreground or on a thread."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from types import TracebackType
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from .mock import MockFiles
 
 
-def serve(mock: MockFiles, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve ``mock.app`` until interrupted (SIGINT / SIGTERM shut down cleanly)."""
-    uvicorn.run(mock.app, host=host, port=port, log_level="warning", lifespan="off")
+def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve ``app`` until interrupted (SIGINT / SIGTERM shut down cleanly)."""
+    uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="off")
 
 
 class ThreadedServer:
-    """A uvicorn server for ``mock`` on a background thread; a context manager.
+    """A uvicorn server for a mock (or any ASGI app) on a background thread.
 
-    ``port=0`` picks a free port; :attr:`base_url` says where it listens.
+    The socket is bound on construction, so :attr:`port` (a free one when ``port=0``)
+    and :attr:`base_url` are known before :meth:`start`.
     """
 
-    def __init__(self, mock: MockFiles, host: str = "127.0.0.1", port: int = 0) -> None:
-        config = uvicorn.Config(mock.app, host=host, port=port, log_level="warning", lifespan="off")
+    def __init__(self, target: MockFiles | ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
+        app = target.app if isinstance(target, MockFiles) else target
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self.host = host
+        self.port: int = self._socket.getsockname()[1]
+        self.base_path = target.profile.base_path if isinstance(target, MockFiles) else ""
+        config = uvicorn.Config(app, log_level="warning", lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
-            target=self._server.run, name="mockfiles-server", daemon=True
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            name=f"mockfiles-server-{self.port}",
+            daemon=True,
         )
-        self.host = host
-        self.port = port
-        self.base_path = mock.profile.base_path
+
+    @property
+    def root_url(self) -> str:
+        """``http://host:port``."""
+        return f"http://{self.host}:{self.port}"
 
     @property
     def base_url(self) -> str:
-        """``http://host:port`` plus the profile's base path."""
-        return f"http://{self.host}:{self.port}{self.base_path}"
+        """:attr:`root_url` plus the profile's base path."""
+        return self.root_url + self.base_path
 
     def start(self, timeout: float = 10.0) -> None:
-        """Start listening; returns once the socket is bound."""
+        """Start serving; returns once the server accepts connections."""
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("mockfiles server failed to start")
-            time.sleep(0.005)
-        servers = self._server.servers
-        if servers and servers[0].sockets:
-            self.port = servers[0].sockets[0].getsockname()[1]
+                raise RuntimeError(f"mockfiles server on port {self.port} failed to start")
+            time.sleep(0.001)
 
     def stop(self) -> None:
         """Stop serving and wait for the thread to end."""
         self._server.should_exit = True
         self._thread.join(timeout=10)
+        self._socket.close()
 
     def __enter__(self) -> ThreadedServer:
         self.start()

@@ -6,6 +6,7 @@ Knows nothing of HTTP. Raises the typed errors of :mod:`mockfiles.errors`.
 from __future__ import annotations
 
 import random
+from collections import deque
 from dataclasses import dataclass
 
 from .blobs import Blob
@@ -52,6 +53,8 @@ class FileService:
         self.urls = urls if urls is not None else UrlRegistry()
         self.processing_seconds = processing_seconds
         self._rng = random.Random(seed)
+        #: Ids the next created files take, in order (used when loading a scenario).
+        self.pending_ids: deque[str] = deque()
 
     # -- commands -------------------------------------------------------------
 
@@ -109,6 +112,7 @@ class FileService:
         created_at: int | None = None,
         status_details: str | None = None,
         failed: bool = False,
+        file_id: str | None = None,
     ) -> StoredFile:
         """Store a file as the service would (no upload-only checks); quota applies."""
         now = self.clock.now()
@@ -120,7 +124,7 @@ class FileService:
             else self.profile.default_expiry(purpose)
         )
         record = StoredFile(
-            id=self.profile.id_format.new(self._rng),
+            id=file_id or self._next_id(),
             tenant=tenant,
             filename=filename,
             purpose=purpose,
@@ -141,6 +145,11 @@ class FileService:
                 code="quota_exceeded",
             )
         return record
+
+    def _next_id(self) -> str:
+        if self.pending_ids:
+            return self.pending_ids.popleft()
+        return self.profile.id_format.new(self._rng)
 
     def delete(self, tenant: str, file_id: str) -> StoredFile:
         """Delete a file; unknown, expired or foreign ids are a 404."""

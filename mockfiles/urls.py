@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -24,9 +24,10 @@ class RegisteredUrl:
 class UrlRegistry:
     """Answers for ``content_url`` imports; anything unregistered is refused."""
 
-    def __init__(self) -> None:
+    def __init__(self, listener: Callable[[RegisteredUrl], None] | None = None) -> None:
         self._answers: dict[str, RegisteredUrl] = {}
         self._lock = threading.Lock()
+        self.listener = listener
 
     def register(
         self,
@@ -43,6 +44,8 @@ class UrlRegistry:
         answer = RegisteredUrl(url, Blob.of(content), status, dict(headers or {}))
         with self._lock:
             self._answers[url] = answer
+        if self.listener is not None:
+            self.listener(answer)
         return answer
 
     def fetch(self, url: str) -> Blob:

@@ -74,3 +74,18 @@ def build_app(service: FileService, journal: Journal, authenticator: Authenticat
         authenticator=authenticator,
         guarded_prefix=base_path,
     )
+
+
+class WithControl:
+    """Sends ``/_mock/...`` to the control routes and everything else to the API."""
+
+    def __init__(self, api: ASGIApp, control: ASGIApp, prefix: str = "/_mock/") -> None:
+        self.api = api
+        self.control = control
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
+            await self.control(scope, receive, send)
+        else:
+            await self.api(scope, receive, send)

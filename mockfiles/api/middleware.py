@@ -23,7 +23,19 @@ from ..service import FileService
 from .context import CALL_KEY, SERVICE_KEY, TENANT_KEY
 from .render import error_response
 
-JSON_TYPE = b"application/json"
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _recording(receive: Receive, chunks: list[bytes]) -> Receive:
+    """``receive`` that also keeps each body chunk (a reference, not a copy)."""
+
+    async def receive_and_keep() -> Message:
+        message = await receive()
+        if message["type"] == "http.request" and message.get("body"):
+            chunks.append(message["body"])
+        return message
+
+    return receive_and_keep
 
 
 _AUTH_HEADERS: dict[AuthScheme, tuple[bytes, ...]] = {
@@ -86,17 +98,16 @@ class GatewayMiddleware:
             path=scope["path"],
             query_string=scope["query_string"].decode("latin-1"),
             raw_request_headers=tuple(scope["headers"]),
+            at=self.service.clock.now(),
         )
         scope[CALL_KEY] = call
         scope[SERVICE_KEY] = self.service
         self.journal.append(call)
         request_id = b"req_" + os.urandom(16).hex().encode()
-        body_parts: list[bytes] = []
-        keep_body = False
         started = False
 
         async def send_and_record(message: Message) -> None:
-            nonlocal keep_body, started
+            nonlocal started
             if message["type"] == "http.response.start":
                 started = True
                 headers = message["headers"] = [
@@ -105,15 +116,13 @@ class GatewayMiddleware:
                 ]
                 call.status = message["status"]
                 call.raw_response_headers = tuple(headers)
-                keep_body = any(
-                    k == b"content-type" and v.startswith(JSON_TYPE) for k, v in headers
-                )
-            elif keep_body:
-                body_parts.append(message.get("body", b""))
-                if not message.get("more_body", False):
-                    call.response_body = b"".join(body_parts)
+            elif message.get("body"):
+                call.response_chunks.append(message["body"])  # a reference, not a copy
             await send(message)
 
+        if scope["method"] in BODY_METHODS:
+            call.request_chunks = []
+            receive = _recording(receive, call.request_chunks)
         try:
             if scope["path"].startswith(self.guarded_prefix):
                 key = api_key_from(self.authenticator.scheme, scope["headers"])

@@ -34,7 +34,8 @@ class UploadForm:
 
     fields: dict[str, str] = field(default_factory=dict)
     file: FilePart | None = None
-    other_file_fields: list[str] = field(default_factory=list)
+    #: File parts under any name but ``file`` (the schema refuses them by name).
+    other_files: list[tuple[str, FilePart]] = field(default_factory=list)
 
 
 @dataclass
@@ -150,8 +151,8 @@ class _PartCollector:
                 raise InvalidRequest(f"Form field '{name}' was sent more than once.")
             self.form.fields[name] = _utf8(bytes(self._text), f"form field '{name}'")
         elif name != FILE_FIELD:
-            self.form.other_file_fields.append(name)
-            self._chunks = []
+            part = FilePart(self._filename, self._headers.get("content-type"), Blob(self._chunks))
+            self.form.other_files.append((name, part))
         elif self.form.file is not None:
             raise InvalidRequest("Only one 'file' part may be sent per upload.")
         else:

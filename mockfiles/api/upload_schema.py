@@ -66,7 +66,7 @@ def _as_document(form: UploadForm) -> dict[str, Any]:
             nested[key] = _integer_or_text(value) if key == "seconds" else value
         else:
             document[name] = value
-    for name in form.other_file_fields:
+    for name, _ in form.other_files:
         document[name] = "<file>"
     if form.file is not None:
         document[FILE_FIELD] = "<file>"

@@ -1,0 +1,118 @@
+"""Control routes under ``/_mock`` for clients that cannot call Python.
+
+``POST /_mock/reset``, ``POST /_mock/clock`` (``{"advance": s}`` or ``{"set": t}``),
+``GET /_mock/journal`` (the scenario so far), ``POST /_mock/scenario`` (load one),
+``POST /_mock/files`` (seed a file), ``POST /_mock/urls`` (register a URL for imports).
+They are not authenticated and not journaled.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route, Router
+
+from ..errors import InvalidRequest, MockFilesError
+from ..scenario_format import ScenarioError, content_bytes
+from .app import MethodDispatch, invalid_url
+from .render import JSON, error_response, file_object
+
+if TYPE_CHECKING:
+    from ..mock import MockFiles
+
+PREFIX = "/_mock"
+
+
+async def _json(request: Request) -> Any:
+    try:
+        return json.loads(await request.body())
+    except ValueError:
+        raise InvalidRequest("The body must be JSON.") from None
+
+
+def _number(body: Any, key: str) -> float:
+    value = body.get(key) if isinstance(body, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidRequest(f"'{key}' must be a number of seconds, got {value!r}.", param=key)
+    return float(value)
+
+
+def control_app(mock: MockFiles) -> Router:
+    """The ``/_mock`` routes acting on ``mock``."""
+
+    async def reset(request: Request) -> Response:
+        mock.reset()
+        return JSON({"reset": True})
+
+    async def clock(request: Request) -> Response:
+        body = await _json(request)
+        if isinstance(body, dict) and "advance" in body:
+            mock.clock.advance(_number(body, "advance"))
+        elif isinstance(body, dict) and "set" in body:
+            mock.clock.set(_number(body, "set"))
+        else:
+            raise InvalidRequest('Send {"advance": seconds} or {"set": unix_time}.')
+        return JSON({"now": mock.clock.now()})
+
+    async def journal(request: Request) -> Response:
+        return JSON(mock.scenario())
+
+    async def scenario(request: Request) -> Response:
+        try:
+            mock.load_scenario(await _json(request))
+        except ScenarioError as exc:
+            raise InvalidRequest(f"Not a loadable scenario: {exc}.") from None
+        return JSON({"loaded": True, "files": len(mock.stored_files())})
+
+    async def seed(request: Request) -> Response:
+        body = await _json(request)
+        try:
+            record = mock.add_file(
+                content_bytes(body.get("content", {})),
+                filename=body.get("filename", "file.jsonl"),
+                purpose=body.get("purpose", "batch_output"),
+                expires_after_seconds=body.get("expires_after_seconds"),
+                created_at=body.get("created_at"),
+            )
+        except (ValueError, AttributeError, TypeError) as exc:
+            raise InvalidRequest(f"Cannot seed that file: {exc}.") from None
+        return JSON(file_object(mock.files, record))
+
+    async def urls(request: Request) -> Response:
+        body = await _json(request)
+        try:
+            mock.urls.register(
+                body["url"],
+                content_bytes(body.get("content", {"text": ""})),
+                status=int(body.get("status", 200)),
+                headers=body.get("headers"),
+            )
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise InvalidRequest(f"Cannot register that URL: {exc}.") from None
+        return JSON({"registered": body["url"]})
+
+    routes = [
+        Route(f"{PREFIX}/reset", MethodDispatch(POST=reset)),
+        Route(f"{PREFIX}/clock", MethodDispatch(POST=clock)),
+        Route(f"{PREFIX}/journal", MethodDispatch(GET=journal)),
+        Route(f"{PREFIX}/scenario", MethodDispatch(POST=scenario)),
+        Route(f"{PREFIX}/files", MethodDispatch(POST=seed)),
+        Route(f"{PREFIX}/urls", MethodDispatch(POST=urls)),
+    ]
+    return Router(routes=routes, default=invalid_url)
+
+
+class ControlErrors:
+    """Renders :class:`MockFilesError` from the control routes as the envelope."""
+
+    def __init__(self, app: Router) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except MockFilesError as error:
+            await error_response(error)(scope, receive, send)

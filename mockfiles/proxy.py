@@ -1,0 +1,97 @@
+"""A recording proxy: forwards every request to an upstream service and writes what
+passed as a scenario, so a real service's behaviour can be replayed against the mock.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.types import Message, Receive, Scope, Send
+
+from .scenario_format import Doc, dumps, request_doc, response_doc, scenario_doc
+from .transport import default_library
+
+#: Hop-by-hop headers and those the HTTP client recomputes.
+DROPPED_HEADERS = frozenset(
+    {
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "content-encoding",
+        "accept-encoding",
+    }
+)
+
+
+class RecordingProxy:
+    """An ASGI app forwarding to ``upstream`` (its scheme and host; paths pass as sent)."""
+
+    def __init__(self, upstream: str, output: str | Path, profile: str = "openai") -> None:
+        parts = urlsplit(upstream)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"--upstream must be an http(s) URL, not {upstream!r}")
+        self.upstream = f"{parts.scheme}://{parts.netloc}"
+        self.output = Path(output)
+        self.profile = profile
+        self.steps: list[Doc] = []
+        self._lock = threading.Lock()
+        self._client: Any = None
+
+    def _http(self) -> Any:
+        if self._client is None:
+            module = importlib.import_module(default_library())
+            self._client = module.AsyncClient(base_url=self.upstream, timeout=120)
+        return self._client
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        body = bytearray()
+        while True:
+            message: Message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        query = scope["query_string"].decode("latin-1")
+        at = time.time()
+        response = await self._http().request(
+            scope["method"],
+            scope["path"] + (f"?{query}" if query else ""),
+            headers=[(k, v) for k, v in headers if k.lower() not in DROPPED_HEADERS],
+            content=bytes(body),
+        )
+        content = response.content
+        out_headers = [
+            (k.encode("latin-1"), v.encode("latin-1"))
+            for k, v in response.headers.multi_items()
+            if k.lower() not in DROPPED_HEADERS
+        ]
+        out_headers.append((b"content-length", str(len(content)).encode()))
+        await send(
+            {"type": "http.response.start", "status": response.status_code, "headers": out_headers}
+        )
+        await send({"type": "http.response.body", "body": content})
+        step = {
+            "at": at,
+            "request": request_doc(scope["method"], scope["path"], query, headers, bytes(body)),
+            "response": response_doc(response.status_code, response.headers.multi_items(), content),
+        }
+        self._record(step)
+
+    def _record(self, step: Doc) -> None:
+        with self._lock:
+            self.steps.append(step)
+            document = scenario_doc(self.profile, time.time(), self.steps)
+            self.output.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.output.with_suffix(self.output.suffix + ".partial")
+            partial.write_text(dumps(document))
+            os.replace(partial, self.output)

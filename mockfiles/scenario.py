@@ -1,0 +1,415 @@
+"""Recorded scenarios: save what a mock saw, replay it with a diff, load it as state.
+
+The file format is described in :mod:`mockfiles.scenario_format`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from .auth import DEFAULT_TENANT
+from .scenario_format import (
+    REDACTED,
+    Doc,
+    blob_of,
+    check_scenario,
+    content_bytes,
+    dumps,
+    event_doc,
+    response_doc,
+    scenario_doc,
+)
+from .transport import default_library
+
+if TYPE_CHECKING:
+    from .mock import MockFiles
+
+ID_RE = re.compile(r"\bfile-[0-9A-Za-z]{6,}\b")
+DUMMY_KEY = "sk-mockfiles-replay"
+
+
+# -- record ---------------------------------------------------------------------------
+
+
+def scenario_of(mock: MockFiles) -> Doc:
+    """Everything ``mock`` saw since its last reset, as a scenario document."""
+    steps = [event_doc(event) for event in mock.journal.events]
+    return scenario_doc(mock.profile.name, mock.clock.now(), steps)
+
+
+def save(mock: MockFiles, path: str | Path) -> Path:
+    """Write ``mock``'s scenario to ``path`` (parents created); returns the path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(dumps(scenario_of(mock)))
+    return target
+
+
+def read(source: str | Path | Doc) -> Doc:
+    """A checked scenario document from a path or an already parsed document."""
+    if isinstance(source, dict):
+        return check_scenario(source)
+    return check_scenario(json.loads(Path(source).read_text()))
+
+
+# -- normalising and comparing --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimeOffset:
+    """A timestamp as seconds after the first one seen on its side."""
+
+    seconds: int
+
+    def __repr__(self) -> str:
+        return f"<t0{self.seconds:+d}>"
+
+
+@dataclass
+class Normaliser:
+    """Maps ids to ``<id:N>`` by first appearance and times to offsets from the first."""
+
+    ids: dict[str, str] = field(default_factory=dict)
+    first_time: int | None = None
+
+    def _id(self, match: re.Match[str]) -> str:
+        return self.ids.setdefault(match.group(0), f"<id:{len(self.ids) + 1}>")
+
+    def __call__(self, value: Any, key: str = "") -> Any:
+        if isinstance(value, dict):
+            return {k: self(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self(v, key) for v in value]
+        if isinstance(value, str):
+            return ID_RE.sub(self._id, value)
+        if isinstance(value, int) and not isinstance(value, bool) and key.endswith("_at"):
+            if self.first_time is None:
+                self.first_time = value
+            return TimeOffset(value - self.first_time)
+        return value
+
+
+def differences(expected: Any, actual: Any, where: str, time_tolerance: int) -> list[str]:
+    """Readable lines for every place ``actual`` differs from ``expected``."""
+    if isinstance(expected, TimeOffset) and isinstance(actual, TimeOffset):
+        if abs(expected.seconds - actual.seconds) <= time_tolerance:
+            return []
+    elif isinstance(expected, dict) and isinstance(actual, dict):
+        lines: list[str] = []
+        for key in expected.keys() | actual.keys():
+            if key not in actual:
+                lines.append(f"{where}.{key}: recorded {expected[key]!r}, now missing")
+            elif key not in expected:
+                lines.append(f"{where}.{key}: not recorded, now {actual[key]!r}")
+            else:
+                lines += differences(expected[key], actual[key], f"{where}.{key}", time_tolerance)
+        return sorted(lines)
+    elif isinstance(expected, list) and isinstance(actual, list):
+        lines = []
+        for index, (exp, act) in enumerate(zip(expected, actual, strict=False)):
+            lines += differences(exp, act, f"{where}[{index}]", time_tolerance)
+        if len(expected) != len(actual):
+            lines.append(f"{where}: recorded {len(expected)} items, now {len(actual)}")
+        return lines
+    if expected == actual:
+        return []
+    return [f"{where}: recorded {expected!r}, now {actual!r}"]
+
+
+def learn_ids(recorded: Any, actual: Any, mapping: dict[str, str]) -> None:
+    """Map each id in a recorded response to the id at the same place in the actual one."""
+    if isinstance(recorded, dict) and isinstance(actual, dict):
+        for key, value in recorded.items():
+            if key in actual:
+                learn_ids(value, actual[key], mapping)
+    elif isinstance(recorded, list) and isinstance(actual, list):
+        for rec, act in zip(recorded, actual, strict=False):
+            learn_ids(rec, act, mapping)
+    elif isinstance(recorded, str) and isinstance(actual, str) and ID_RE.fullmatch(recorded):
+        mapping.setdefault(recorded, actual)
+
+
+def translate(value: Any, mapping: dict[str, str]) -> Any:
+    """``value`` with every recorded id replaced by the id the target gave it."""
+    if not mapping:
+        return value
+    if isinstance(value, dict):
+        return {k: translate(v, mapping) for k, v in value.items()}
+    if isinstance(value, list):
+        return [translate(v, mapping) for v in value]
+    if isinstance(value, str):
+        return ID_RE.sub(lambda m: mapping.get(m.group(0), m.group(0)), value)
+    return value
+
+
+# -- sending --------------------------------------------------------------------------
+
+
+def _request_kwargs(request: Doc, api_key: str) -> dict[str, Any]:
+    headers = {
+        name: (f"Bearer {api_key}" if name == "authorization" else api_key)
+        if value == REDACTED
+        else value
+        for name, value in request.get("headers", {}).items()
+    }
+    kwargs: dict[str, Any] = {"headers": headers, "params": request.get("query", {})}
+    body = request.get("body")
+    if body is None:
+        return kwargs
+    if "multipart" in body:
+        parts: list[tuple[str, Any]] = [
+            (name, (None, value)) for name, value in body["multipart"]["fields"].items()
+        ]
+        parts += [
+            (f["field"], (f["filename"], content_bytes(f["content"]), f.get("content_type")))
+            for f in body["multipart"]["files"]
+        ]
+        kwargs["files"] = parts
+    elif "json" in body:
+        kwargs["content"] = json.dumps(body["json"]).encode()
+    else:
+        kwargs["content"] = content_bytes(body)
+    return kwargs
+
+
+class _Target:
+    """Where a replay sends requests: a fresh in-process mock, or a server."""
+
+    def __init__(self, client: Any, mock: MockFiles | None) -> None:
+        self.client = client
+        self.mock = mock
+
+    def send(self, request: Doc, api_key: str) -> Doc:
+        response = self.client.request(
+            request["method"], request["path"], **_request_kwargs(request, api_key)
+        )
+        return response_doc(response.status_code, response.headers.multi_items(), response.content)
+
+    def control(self, path: str, body: Doc) -> Doc:
+        response = self.client.post(f"/_mock/{path}", json=body)
+        document: Doc = response.json()
+        if response.status_code != 200:
+            raise RuntimeError(f"POST /_mock/{path} answered {response.status_code}: {document}")
+        return document
+
+
+@contextmanager
+def _target(mock: MockFiles | None, base_url: str | None) -> Iterator[_Target]:
+    library = default_library()
+    module = importlib.import_module(library)
+    if mock is not None:
+        with module.Client(transport=mock.transport(library), base_url=mock.root_url) as client:
+            yield _Target(client, mock)
+        return
+    assert base_url is not None
+    parts = urlsplit(base_url)
+    with module.Client(base_url=f"{parts.scheme}://{parts.netloc}", timeout=60) as client:
+        yield _Target(client, None)
+
+
+# -- replay ---------------------------------------------------------------------------
+
+
+@dataclass
+class StepOutcome:
+    """How one step replayed."""
+
+    number: int
+    label: str
+    differences: list[str]
+
+
+@dataclass
+class ReplayReport:
+    """Every step's outcome; ``ok`` when none differs."""
+
+    steps: list[StepOutcome]
+
+    @property
+    def ok(self) -> bool:
+        """True when every step replayed as recorded."""
+        return all(not step.differences for step in self.steps)
+
+    def render(self) -> str:
+        """A per-step report with the differences of each differing step."""
+        lines = []
+        for step in self.steps:
+            verdict = "ok" if not step.differences else "DIFFERS"
+            lines.append(f"step {step.number:>3}  {step.label}  {verdict}")
+            lines += [f"      {line}" for line in step.differences]
+        differing = sum(1 for step in self.steps if step.differences)
+        lines.append(f"{len(self.steps)} steps, {differing} differ")
+        return "\n".join(lines)
+
+    def assert_ok(self) -> None:
+        """Raise ``AssertionError`` with the report when any step differs."""
+        if not self.ok:
+            raise AssertionError("scenario did not replay as recorded:\n" + self.render())
+
+
+def replay(
+    source: str | Path | Doc,
+    *,
+    base_url: str | None = None,
+    profile: str | None = None,
+    api_key: str = DUMMY_KEY,
+    time_tolerance: int | None = None,
+) -> ReplayReport:
+    """Send a scenario's requests again and compare each response with the recorded one.
+
+    Without ``base_url`` the target is a fresh in-process mock of the scenario's profile
+    (or ``profile``) whose clock follows the recorded times exactly; with it, any server.
+    Ids are mapped by first appearance and times compared as offsets from the first
+    (within ``time_tolerance`` seconds: 0 in-process, 2 against a server).
+    """
+    from .mock import MockFiles
+
+    doc = read(source)
+    mock = None if base_url else MockFiles(profile or doc.get("profile", "openai"))
+    tolerance = time_tolerance if time_tolerance is not None else (0 if mock else 2)
+    mapping: dict[str, str] = {}
+    recorded_side, actual_side, labels = Normaliser(), Normaliser(), Normaliser()
+    outcomes: list[StepOutcome] = []
+    with _target(mock, base_url) as target:
+        for number, step in enumerate(doc["steps"], start=1):
+            outcomes.append(
+                _replay_step(
+                    number,
+                    step,
+                    target,
+                    api_key,
+                    mapping,
+                    tolerance,
+                    (recorded_side, actual_side, labels),
+                )
+            )
+    return ReplayReport(outcomes)
+
+
+def _replay_step(
+    number: int,
+    step: Doc,
+    target: _Target,
+    api_key: str,
+    mapping: dict[str, str],
+    tolerance: int,
+    sides: tuple[Normaliser, Normaliser, Normaliser],
+) -> StepOutcome:
+    recorded_side, actual_side, labels = sides
+    if "request" in step:
+        request = translate(step["request"], mapping)
+        label = f"{step['request']['method']} {labels(step['request']['path'])}"
+        if target.mock is not None and "at" in step:
+            target.mock.clock.set(step["at"])
+        actual = target.send(request, api_key)
+        recorded = step["response"]
+        learn_ids(recorded.get("body"), actual.get("body"), mapping)
+        found = differences(recorded_side(recorded), actual_side(actual), "response", tolerance)
+        return StepOutcome(number, label, found)
+    try:
+        label = _replay_event(step, target, mapping)
+    except (RuntimeError, KeyError, ValueError) as exc:
+        return StepOutcome(number, f"event {sorted(step)}", [f"could not replay: {exc}"])
+    return StepOutcome(number, label, [])
+
+
+def _replay_event(step: Doc, target: _Target, mapping: dict[str, str]) -> str:
+    mock = target.mock
+    if "clock" in step:
+        move = step["clock"]
+        if mock is None:
+            target.control("clock", move)
+        # in-process, every request sets the clock to its recorded time already
+        return f"clock {move}"
+    if "seed" in step:
+        seed = step["seed"]
+        lifetime = None if seed["expires_at"] is None else seed["expires_at"] - seed["created_at"]
+        if mock is not None:
+            record = mock.add_file(
+                content_bytes(seed["content"]),
+                filename=seed["filename"],
+                purpose=seed["purpose"],
+                created_at=seed["created_at"],
+                expires_after_seconds=lifetime,
+            )
+            new_id = record.id
+        else:
+            new_id = target.control("files", {**seed, "expires_after_seconds": lifetime})["id"]
+        mapping[seed["id"]] = new_id
+        return f"seed {seed['filename']} ({seed['purpose']})"
+    url = step["url"]
+    if mock is not None:
+        mock.urls.register(
+            url["url"],
+            content_bytes(url["content"]),
+            status=url["status"],
+            headers=url.get("headers"),
+        )
+    else:
+        target.control("urls", url)
+    return f"url {url['url']}"
+
+
+# -- load -----------------------------------------------------------------------------
+
+
+def load_into(mock: MockFiles, source: str | Path | Doc) -> None:
+    """Put ``mock`` in the state the scenario leaves behind, ids and ages preserved.
+
+    Times are shifted so the scenario ends now; the journal is empty afterwards.
+    """
+    doc = read(source)
+    now = mock.clock.now()
+    shift = int(now) - int(doc.get("recorded_at", now))
+    key = next(iter(mock.authenticator.accepted_keys or [DUMMY_KEY]))
+    with _target(mock, None) as target:
+        for step in doc["steps"]:
+            if "seed" in step:
+                seed = step["seed"]
+                lifetime = (
+                    None if seed["expires_at"] is None else seed["expires_at"] - seed["created_at"]
+                )
+                mock.files.create(
+                    DEFAULT_TENANT,
+                    file_id=seed["id"],
+                    filename=seed["filename"],
+                    purpose=seed["purpose"],
+                    blob=blob_of(seed["content"]),
+                    created_at=seed["created_at"] + shift,
+                    expires_after_seconds=lifetime,
+                )
+            elif "url" in step:
+                url = step["url"]
+                mock.urls.register(
+                    url["url"],
+                    content_bytes(url["content"]),
+                    status=url["status"],
+                    headers=url.get("headers"),
+                )
+            elif "request" in step and _changes_state(step):
+                mock.clock.set(step["at"] + shift)
+                created = step["response"].get("body", {}).get("json", {})
+                if (
+                    step["request"]["method"] == "POST"
+                    and isinstance(created, dict)
+                    and created.get("object") == "file"
+                    and "id" in created
+                ):
+                    mock.files.pending_ids.append(created["id"])
+                target.send(step["request"], key)
+    mock.clock.follow_real_time()
+    mock.journal.clear()
+
+
+def _changes_state(step: Doc) -> bool:
+    return (
+        step["request"]["method"] in ("POST", "DELETE") and 200 <= step["response"]["status"] < 300
+    )

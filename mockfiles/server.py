@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from types import TracebackType
 
 import uvicorn
@@ -13,9 +16,25 @@ from starlette.types import ASGIApp
 from .mock import MockFiles
 
 
+class _ForegroundServer(uvicorn.Server):
+    """uvicorn's server, minus re-raising the stop signal after a graceful shutdown
+    (so SIGINT and SIGTERM end the process with status 0)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        stop_signals = (signal.SIGINT, signal.SIGTERM)
+        originals = {sig: signal.signal(sig, self.handle_exit) for sig in stop_signals}
+        try:
+            yield
+        finally:
+            for sig, handler in originals.items():
+                signal.signal(sig, handler)
+
+
 def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve ``app`` until interrupted (SIGINT / SIGTERM shut down cleanly)."""
-    uvicorn.run(app, host=host, port=port, log_level="warning", lifespan="off")
+    """Serve ``app`` until SIGINT or SIGTERM, then shut down cleanly."""
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    _ForegroundServer(config).run()
 
 
 class ThreadedServer:

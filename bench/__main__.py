@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from . import bench_fixture, bench_retrieve, bench_scale, bench_upload
+from . import bench_fixture, bench_retrieve, bench_scale, bench_server, bench_upload
 
 results = {
     "retrieve": bench_retrieve.main(),
     "scale": bench_scale.main(),
     "upload": bench_upload.main(),
     "fixture": bench_fixture.main(),
+    "server": bench_server.main(),
 }
 print(
     "\ntargets met:", ", ".join(f"{name}={'yes' if ok else 'NO'}" for name, ok in results.items())

@@ -268,13 +268,14 @@ def replay(
     Without ``base_url`` the target is a fresh in-process mock of the scenario's profile
     (or ``profile``) whose clock follows the recorded times exactly; with it, any server.
     Ids are mapped by first appearance and times compared as offsets from the first
-    (within ``time_tolerance`` seconds: 0 in-process, 2 against a server).
+    (within ``time_tolerance`` seconds: 1 in-process, where a request replayed at its
+    recorded time may still cross a second boundary, and 2 against a server).
     """
     from .mock import MockFiles
 
     doc = read(source)
     mock = None if base_url else MockFiles(profile or doc.get("profile", "openai"))
-    tolerance = time_tolerance if time_tolerance is not None else (0 if mock else 2)
+    tolerance = time_tolerance if time_tolerance is not None else (1 if mock else 2)
     mapping: dict[str, str] = {}
     recorded_side, actual_side, labels = Normaliser(), Normaliser(), Normaliser()
     outcomes: list[StepOutcome] = []

@@ -131,7 +131,7 @@ class FileService:
             created_at=created,
             expires_at=None if seconds is None else created + seconds,
             blob=blob,
-            ready_at=now + self.processing_seconds,
+            ready_at=None if self.processing_seconds <= 0 else now + self.processing_seconds,
             status_details=status_details,
             failed=failed,
         )
@@ -199,7 +199,9 @@ class FileService:
         """``uploaded`` while processing, then ``processed`` (or ``error``)."""
         if record.failed:
             return "error"
-        return "processed" if self.clock.now() >= record.ready_at else "uploaded"
+        if record.ready_at is None or self.clock.now() >= record.ready_at:
+            return "processed"
+        return "uploaded"
 
     def check_size(self, purpose: str | None, size: int) -> None:
         """Raise :class:`FileTooLarge` if ``size`` passes the limit for ``purpose``."""

@@ -34,7 +34,8 @@ class StoredFile:
     created_at: int
     expires_at: int | None
     blob: Blob
-    ready_at: float
+    #: When processing ends (``None``: processed on arrival).
+    ready_at: float | None
     status_details: str | None = None
     failed: bool = False
     seq: int = 0

@@ -15,7 +15,6 @@ import statistics
 import subprocess
 import threading
 import time
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request

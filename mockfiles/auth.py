@@ -36,14 +36,35 @@ def mask_key(key: str) -> str:
     return key[:3] + "*" * (len(key) - 7) + key[-4:]
 
 
-class Authenticator:
-    """Accepts any key, or only ``accepted_keys`` when given."""
+def tenant_name(key: str, project: str | None = None) -> str:
+    """The tenant of an API key, within a project when one is named."""
+    return f"{key}|{project}" if project else key
 
-    def __init__(self, scheme: AuthScheme, accepted_keys: Collection[str] | None = None) -> None:
+
+class Authenticator:
+    """Accepts any key, or only ``accepted_keys`` when given.
+
+    With ``isolate_tenants`` (the default) each key, and each ``OpenAI-Project`` within
+    it, is a tenant of its own: its files are invisible to every other. Without it, all
+    callers share one tenant.
+    """
+
+    def __init__(
+        self,
+        scheme: AuthScheme,
+        accepted_keys: Collection[str] | None = None,
+        *,
+        isolate_tenants: bool = True,
+    ) -> None:
         self.scheme = scheme
         self.accepted_keys = None if accepted_keys is None else frozenset(accepted_keys)
+        self.isolate_tenants = isolate_tenants
 
-    def authenticate(self, key: str | None) -> str:
+    def tenant_for(self, key: str, project: str | None = None) -> str:
+        """The tenant ``key`` (and ``project``) acts for, without checking the key."""
+        return tenant_name(key, project) if self.isolate_tenants else DEFAULT_TENANT
+
+    def authenticate(self, key: str | None, project: str | None = None) -> str:
         """The tenant ``key`` acts for; :class:`Unauthorized` if missing or refused."""
         if not key:
             raise Unauthorized(MISSING_KEY_MESSAGES[self.scheme])
@@ -53,4 +74,4 @@ class Authenticator:
                 "at https://platform.openai.com/account/api-keys.",
                 code="invalid_api_key",
             )
-        return DEFAULT_TENANT
+        return self.tenant_for(key, project)

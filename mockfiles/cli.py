@@ -27,12 +27,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument(
         "--load", metavar="SCENARIO", help="start in the state a scenario leaves"
     )
+    serve_cmd.add_argument(
+        "--shared", action="store_true", help="one tenant for every API key (default: per key)"
+    )
 
     replay_cmd = commands.add_parser("replay", help="replay a scenario and diff the responses")
     replay_cmd.add_argument("scenario", help="a scenario JSON file")
     replay_cmd.add_argument("--base-url", help="a server to replay against (default: in-process)")
     replay_cmd.add_argument("--profile", choices=sorted(PROFILES), help="override the profile")
-    replay_cmd.add_argument("--api-key", default=scenario.DUMMY_KEY, help="key for redacted auth")
+    replay_cmd.add_argument("--api-key", help="key sent where the scenario redacted one")
 
     record_cmd = commands.add_parser("record", help="proxy to a service, recording a scenario")
     record_cmd.add_argument("--upstream", required=True, help="the service to forward to")
@@ -55,13 +58,14 @@ def _serve(args: argparse.Namespace) -> int:
     loaded = scenario.read(args.load) if args.load else None
     profile = args.profile or (loaded or {}).get("profile", "openai")
     base_url = f"http://{args.host}:{args.port}{PROFILES[profile].base_path}"
-    mock = MockFiles(profile, base_url=base_url)
+    mock = MockFiles(profile, base_url=base_url, isolate_tenants=not args.shared)
     if loaded is not None:
         mock.load_scenario(loaded)
     print(f"mockfiles ({mock.profile.name} profile) serving on {mock.base_url}", flush=True)
     print("\n".join(env_lines(mock)), flush=True)
     if loaded is not None:
-        print(f"loaded {args.load}: {len(mock.stored_files())} file(s)", flush=True)
+        owner = "shared by every key" if args.shared else f"owned by API key {mock.api_key}"
+        print(f"loaded {args.load}: {len(mock.stored_files())} file(s), {owner}", flush=True)
     serve(mock.app, args.host, args.port)
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -12,7 +13,7 @@ from urllib.parse import urlsplit
 from . import scenario
 from .api.app import WithControl, build_app
 from .api.control import ControlErrors, control_app
-from .auth import DEFAULT_TENANT, Authenticator
+from .auth import Authenticator
 from .blobs import Blob
 from .clock import Clock
 from .errors import NoSuchFile
@@ -42,6 +43,8 @@ class MockFiles:
         *,
         base_url: str | None = None,
         api_keys: Collection[str] | None = None,
+        api_key: str = DUMMY_API_KEY,
+        isolate_tenants: bool = True,
         processing_seconds: float = 0.0,
         seed: int | None = None,
         **profile_changes: Any,
@@ -61,7 +64,13 @@ class MockFiles:
             processing_seconds=processing_seconds,
             seed=seed,
         )
-        self.authenticator = Authenticator(self.profile.auth_scheme, api_keys)
+        self.authenticator = Authenticator(
+            self.profile.auth_scheme, api_keys, isolate_tenants=isolate_tenants
+        )
+        #: The identity clients built by this mock (or by ``OpenAI()`` under
+        #: :meth:`patch`) use; files seeded without a key belong to it.
+        self.api_key = api_key
+        self.project: str | None = None
         self.app = WithControl(
             build_app(self.files, self.journal, self.authenticator),
             ControlErrors(control_app(self)),
@@ -95,20 +104,24 @@ class MockFiles:
         purpose: str = "batch_output",
         expires_after_seconds: int | None = None,
         created_at: int | None = None,
-        tenant: str = DEFAULT_TENANT,
+        api_key: str | None = None,
+        project: str | None = None,
     ) -> StoredFile:
         """Create a file as the service would (e.g. ``batch_output`` results).
 
         Any purpose of the profile is allowed, upload-only checks are skipped, the quota
-        and default expiry apply.
+        and default expiry apply. The file belongs to ``api_key`` (and ``project``), by
+        default to :attr:`api_key`: the key ``OpenAI()`` uses in a patched test.
         """
         if purpose not in self.profile.file_purposes:
             raise ValueError(
                 f"purpose {purpose!r} is not one of the {self.profile.name} profile's file "
                 f"purposes: {', '.join(self.profile.file_purposes)}"
             )
+        if api_key is None:
+            api_key, project = self.api_key, self.project
         record = self.files.create(
-            tenant,
+            self.authenticator.tenant_for(api_key, project),
             filename=filename,
             purpose=purpose,
             blob=Blob.of(content),
@@ -128,18 +141,26 @@ class MockFiles:
         )
         return record
 
-    def stored_files(self, tenant: str | None = None) -> list[StoredFile]:
-        """Files stored now (expired ones are gone), oldest first."""
+    def stored_files(
+        self, api_key: str | None = None, project: str | None = None
+    ) -> list[StoredFile]:
+        """Files stored now (expired ones are gone), oldest first: every tenant's, or
+        those of ``api_key`` (and ``project``)."""
         self.store.purge_expired(self.clock.now())
+        tenant = None if api_key is None else self.authenticator.tenant_for(api_key, project)
         return list(self.store.files(tenant))
 
-    def get_file(self, file_id: str, tenant: str = DEFAULT_TENANT) -> StoredFile:
-        """A stored file by id; ``NoSuchFile`` (a ``LookupError``-like 404) if absent."""
-        return self.files.retrieve(tenant, file_id)
+    def get_file(self, file_id: str) -> StoredFile:
+        """A stored file by id, whoever owns it; :class:`NoSuchFile` if absent."""
+        self.store.purge_expired(self.clock.now())
+        record = self.store.find(file_id)
+        if record is None:
+            raise NoSuchFile(file_id)
+        return record
 
-    def content_of(self, file_id: str, tenant: str = DEFAULT_TENANT) -> bytes:
-        """The bytes of a stored file."""
-        return self.get_file(file_id, tenant).content
+    def content_of(self, file_id: str) -> bytes:
+        """The bytes of a stored file, whoever owns it."""
+        return self.get_file(file_id).content
 
     # -- scenarios ------------------------------------------------------------
 
@@ -204,17 +225,28 @@ class MockFiles:
         client_class = getattr(openai, "Async" + self.profile.client_class)
         return client_class(**self._client_kwargs(kwargs))
 
-    def _fill(self, template: Any, api_key: str = DUMMY_API_KEY) -> Any:
+    def _fill(self, template: Any, api_key: str | None = None) -> Any:
         """``template`` with ``{base_url}``, ``{root_url}`` and ``{api_key}`` filled in."""
         if isinstance(template, str):
-            return template.format(base_url=self.base_url, root_url=self.root_url, api_key=api_key)
+            return template.format(
+                base_url=self.base_url, root_url=self.root_url, api_key=api_key or self.api_key
+            )
         if isinstance(template, Mapping):
             return {name: self._fill(value, api_key) for name, value in template.items()}
         return template
 
     def _client_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        api_key = kwargs.get("api_key", DUMMY_API_KEY)
+        api_key = kwargs.get("api_key", self.api_key)
         return {**self._fill(self.profile.client_kwargs, api_key), **kwargs}
+
+    def adopt_environment_identity(self) -> None:
+        """Make :attr:`api_key` (and :attr:`project`) what a client built from the
+        environment will send, so files seeded in the test are that client's."""
+        for name, template in {**self.profile.env, **self.profile.env_defaults}.items():
+            if template == "{api_key}" and os.environ.get(name):
+                self.api_key = os.environ[name]
+        if self.profile.client_class == "OpenAI":
+            self.project = os.environ.get("OPENAI_PROJECT_ID") or None
 
     def client_env(self) -> dict[str, str]:
         """Environment that points the profile's client here (set by :meth:`patch`)."""
@@ -237,6 +269,7 @@ class MockFiles:
         """
         with ExitStack() as stack:
             stack.enter_context(patched_environ(self.client_env(), self.client_env_defaults()))
+            self.adopt_environment_identity()
             stack.enter_context(route_hosts(self.app, self.hosts))
             yield self
 

@@ -260,7 +260,7 @@ def replay(
     *,
     base_url: str | None = None,
     profile: str | None = None,
-    api_key: str = DUMMY_KEY,
+    api_key: str | None = None,
     time_tolerance: int | None = None,
 ) -> ReplayReport:
     """Send a scenario's requests again and compare each response with the recorded one.
@@ -276,6 +276,7 @@ def replay(
     doc = read(source)
     mock = None if base_url else MockFiles(profile or doc.get("profile", "openai"))
     tolerance = time_tolerance if time_tolerance is not None else (1 if mock else 2)
+    key = api_key or (mock.api_key if mock else DUMMY_KEY)
     mapping: dict[str, str] = {}
     recorded_side, actual_side, labels = Normaliser(), Normaliser(), Normaliser()
     outcomes: list[StepOutcome] = []
@@ -286,7 +287,7 @@ def replay(
                     number,
                     step,
                     target,
-                    api_key,
+                    key,
                     mapping,
                     tolerance,
                     (recorded_side, actual_side, labels),
@@ -316,13 +317,13 @@ def _replay_step(
         found = differences(recorded_side(recorded), actual_side(actual), "response", tolerance)
         return StepOutcome(number, label, found)
     try:
-        label = _replay_event(step, target, mapping)
+        label = _replay_event(step, target, mapping, api_key)
     except (RuntimeError, KeyError, ValueError) as exc:
         return StepOutcome(number, f"event {sorted(step)}", [f"could not replay: {exc}"])
     return StepOutcome(number, label, [])
 
 
-def _replay_event(step: Doc, target: _Target, mapping: dict[str, str]) -> str:
+def _replay_event(step: Doc, target: _Target, mapping: dict[str, str], api_key: str) -> str:
     mock = target.mock
     if "clock" in step:
         move = step["clock"]
@@ -343,7 +344,8 @@ def _replay_event(step: Doc, target: _Target, mapping: dict[str, str]) -> str:
             )
             new_id = record.id
         else:
-            new_id = target.control("files", {**seed, "expires_after_seconds": lifetime})["id"]
+            document = {**seed, "expires_after_seconds": lifetime, "api_key": api_key}
+            new_id = target.control("files", document)["id"]
         mapping[seed["id"]] = new_id
         return f"seed {seed['filename']} ({seed['purpose']})"
     url = step["url"]
@@ -370,7 +372,8 @@ def load_into(mock: MockFiles, source: str | Path | Doc) -> None:
     doc = read(source)
     now = mock.clock.now()
     shift = int(now) - int(doc.get("recorded_at", now))
-    key = next(iter(mock.authenticator.accepted_keys or [DUMMY_KEY]))
+    accepted = mock.authenticator.accepted_keys
+    key = mock.api_key if not accepted or mock.api_key in accepted else next(iter(accepted))
     with _target(mock, None) as target:
         for step in doc["steps"]:
             if "seed" in step:

@@ -167,6 +167,14 @@ class Store:
         tenant = self._tenants.get(tenant_name)
         return tenant.by_id.get(file_id) if tenant else None
 
+    def find(self, file_id: str) -> StoredFile | None:
+        """The file with this id, whichever tenant holds it."""
+        for tenant in list(self._tenants.values()):
+            record = tenant.by_id.get(file_id)
+            if record is not None:
+                return record
+        return None
+
     def used_bytes(self, tenant_name: str) -> int:
         """Bytes the tenant stores."""
         tenant = self._tenants.get(tenant_name)

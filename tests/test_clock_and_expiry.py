@@ -60,7 +60,7 @@ def test_batch_files_expire_after_30_days(client: openai.OpenAI, mockfiles: Mock
         assert caught.value.body["message"] == f"No such File object: {created.id}"  # type: ignore[index]
     assert [f.id for f in client.files.list()] == [other.id]
     assert [f.id for f in mockfiles.stored_files()] == [other.id]
-    assert mockfiles.store.used_bytes("default") == other.bytes
+    assert mockfiles.store.used_bytes(mockfiles.get_file(other.id).tenant) == other.bytes
 
 
 def test_expires_after_policy(client: openai.OpenAI, mockfiles: MockFiles) -> None:

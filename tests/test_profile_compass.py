@@ -136,7 +136,7 @@ def compass_http(mockfiles: MockFiles) -> httpx.Client:
     return httpx.Client(
         transport=mockfiles.transport("httpx"),
         base_url=mockfiles.base_url,
-        headers={"api-key": "k"},
+        headers={"api-key": mockfiles.api_key},  # files seeded in the test are this key's
     )
 
 

@@ -169,7 +169,7 @@ def test_serve_load(tmp_path: Path) -> None:
         assert proc.stdout is not None
         lines = [proc.stdout.readline() for _ in range(4)]
         assert any("loaded" in line and "1 file(s)" in line for line in lines)
-        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="k")
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key=mock.api_key)
         assert client.files.retrieve(created.id).filename == "in.jsonl"
     finally:
         proc.terminate()

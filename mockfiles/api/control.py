@@ -76,6 +76,8 @@ def control_app(mock: MockFiles) -> Router:
                 purpose=body.get("purpose", "batch_output"),
                 expires_after_seconds=body.get("expires_after_seconds"),
                 created_at=body.get("created_at"),
+                api_key=body.get("api_key"),
+                project=body.get("project"),
             )
         except (ValueError, AttributeError, TypeError) as exc:
             raise InvalidRequest(f"Cannot seed that file: {exc}.") from None

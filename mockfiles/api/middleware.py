@@ -62,6 +62,13 @@ def api_key_from(scheme: AuthScheme, headers: list[tuple[bytes, bytes]]) -> str 
     return None
 
 
+def _header(headers: list[tuple[bytes, bytes]], wanted: bytes) -> str | None:
+    for name, value in headers:
+        if name == wanted:
+            return value.decode("latin-1").strip() or None
+    return None
+
+
 def check_required_query(required: Mapping[str, tuple[str, str]], query_string: bytes) -> None:
     """Raise the profile's error for the first required query parameter that is absent."""
     present = {name for name, _ in parse_qsl(query_string.decode("latin-1"))}
@@ -126,7 +133,8 @@ class GatewayMiddleware:
         try:
             if scope["path"].startswith(self.guarded_prefix):
                 key = api_key_from(self.authenticator.scheme, scope["headers"])
-                scope[TENANT_KEY] = self.authenticator.authenticate(key)
+                project = _header(scope["headers"], b"openai-project")
+                scope[TENANT_KEY] = self.authenticator.authenticate(key, project)
                 if self.required_query:
                     check_required_query(self.required_query, scope["query_string"])
             await self.app(scope, receive, send_and_record)

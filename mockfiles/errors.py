@@ -7,6 +7,8 @@ The domain raises them; the API layer renders them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 
@@ -15,6 +17,8 @@ class MockFilesError(Exception):
 
     status: int = 400
     error_type: str = "invalid_request_error"
+    #: Extra response headers (e.g. ``retry-after-ms`` on an injected 429).
+    headers: Mapping[str, str] = MappingProxyType({})
 
     def __init__(self, message: str, *, param: str | None = None, code: str | None = None) -> None:
         super().__init__(message)

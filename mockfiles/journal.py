@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qsl
@@ -112,7 +113,16 @@ class Call:
 
     def __str__(self) -> str:
         query = f"?{self.query_string}" if self.query_string else ""
-        return f"{self.method} {self.path}{query} -> {self.status}"
+        outcome = str(self.status) if self.status else "no response (connection dropped)"
+        return f"{self.method} {self.path}{query} -> {outcome}"
+
+
+def _describe(method: str | None, path: str | None) -> str:
+    return f"{(method or 'any method').upper()} {path or 'any path'}"
+
+
+def _listing(calls: list[Call]) -> str:
+    return "\n".join(f"  {n}. {c}" for n, c in enumerate(calls, start=1)) or "  (none)"
 
 
 @dataclass(frozen=True)
@@ -187,12 +197,42 @@ class Journal:
         return self._calls[-1]
 
     def filter(self, method: str | None = None, path: str | None = None) -> list[Call]:
-        """Calls matching ``method`` and ``path`` (exact), either optional."""
+        """Calls matching ``method`` and ``path`` (exact, or a glob like ``/v1/files/*``)."""
+        wanted = None if method is None else method.upper()
         return [
             c
             for c in list(self._calls)
-            if (method is None or c.method == method.upper()) and (path is None or c.path == path)
+            if (wanted is None or c.method == wanted)
+            and (path is None or c.path == path or fnmatchcase(c.path, path))
         ]
+
+    def count(self, method: str | None = None, path: str | None = None) -> int:
+        """How many calls match."""
+        return len(self.filter(method, path))
+
+    def assert_called(
+        self, method: str | None = None, path: str | None = None, *, times: int | None = None
+    ) -> list[Call]:
+        """The matching calls; ``AssertionError`` listing every call received when there
+        are none (or not exactly ``times``)."""
+        found = self.filter(method, path)
+        if (times is None and found) or (times is not None and len(found) == times):
+            return found
+        expected = "at least one call" if times is None else f"{times} call(s)"
+        raise AssertionError(
+            f"Expected {expected} to {_describe(method, path)}, the mock received "
+            f"{len(found)}:\n{_listing(found)}\nAll {len(self)} call(s) received:\n"
+            f"{_listing(list(self._calls))}"
+        )
+
+    def assert_not_called(self, method: str | None = None, path: str | None = None) -> None:
+        """``AssertionError`` listing the offending calls if any call matches."""
+        found = self.filter(method, path)
+        if found:
+            raise AssertionError(
+                f"Expected no call to {_describe(method, path)}, the mock received "
+                f"{len(found)}:\n{_listing(found)}"
+            )
 
     def __iter__(self) -> Iterator[Call]:
         return iter(list(self._calls))

@@ -17,6 +17,7 @@ from .auth import Authenticator
 from .blobs import Blob
 from .clock import Clock
 from .errors import NoSuchFile
+from .faults import Faults
 from .journal import ClockMoved, FileSeeded, Journal, UrlRegistered
 from .patching import patched_environ, route_hosts
 from .profiles import Profile, get_profile
@@ -64,6 +65,7 @@ class MockFiles:
             processing_seconds=processing_seconds,
             seed=seed,
         )
+        self.faults = Faults()
         self.authenticator = Authenticator(
             self.profile.auth_scheme, api_keys, isolate_tenants=isolate_tenants
         )
@@ -72,7 +74,7 @@ class MockFiles:
         self.api_key = api_key
         self.project: str | None = None
         self.app = WithControl(
-            build_app(self.files, self.journal, self.authenticator),
+            build_app(self.files, self.journal, self.authenticator, self.faults),
             ControlErrors(control_app(self)),
         )
 
@@ -90,10 +92,11 @@ class MockFiles:
         return self.journal
 
     def reset(self) -> None:
-        """Forget every file, call and registered URL; the clock follows real time again."""
+        """Forget every file, call, registered URL and fault; the clock follows real time."""
         self.store.clear()
         self.journal.clear()
         self.urls.clear()
+        self.faults.clear()
         self.clock.follow_real_time()
 
     def add_file(

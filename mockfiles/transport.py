@@ -17,6 +17,9 @@ from typing import Any, Literal, cast
 
 from starlette.types import ASGIApp, Message, Scope
 
+from .api.context import DRIVEN_KEY, IN_PROCESS_KEY
+from .faults import InjectedDisconnect
+
 Library = Literal["httpx", "httpx2"]
 AppCall = Coroutine[Any, Any, None]
 LIBRARIES: tuple[Library, ...] = ("httpx", "httpx2")
@@ -66,6 +69,7 @@ def _scope(request: Any) -> Scope:
         "client": ("127.0.0.1", 0),
         "server": (url.host, url.port or _DEFAULT_PORTS.get(url.scheme, 80)),
         "extensions": {},
+        IN_PROCESS_KEY: True,
     }
 
 
@@ -128,6 +132,20 @@ class _AsyncExchange(_Exchange):
         return {"type": "http.request", "body": b"", "more_body": False}
 
 
+_NETWORK_ERRORS = {
+    "connect": "ConnectError",
+    "timeout": "ReadTimeout",
+    "read": "RemoteProtocolError",
+}
+
+
+def _network_error(module: ModuleType, dropped: InjectedDisconnect, request: Any) -> Exception:
+    """The library's own exception for a dropped connection of this kind."""
+    error_class = getattr(module, _NETWORK_ERRORS[dropped.kind])
+    error: Exception = error_class(str(dropped), request=request)
+    return error
+
+
 def drive(coroutine: AppCall) -> None:
     """Run ``coroutine`` to completion in this thread without an event loop.
 
@@ -159,7 +177,12 @@ def _transport_classes(library: Library) -> tuple[type[Any], type[Any]]:
 
         def handle_request(self, request: Any) -> Any:
             exchange = _Exchange(cast(Iterable[bytes], request.stream))
-            drive(cast(AppCall, self.app(_scope(request), exchange.receive, exchange.send)))
+            scope = _scope(request)
+            scope[DRIVEN_KEY] = True
+            try:
+                drive(cast(AppCall, self.app(scope, exchange.receive, exchange.send)))
+            except InjectedDisconnect as dropped:
+                raise _network_error(module, dropped, request) from None
             return exchange.response(module, request)
 
     class AsyncInProcessTransport(module.AsyncBaseTransport):  # type: ignore[name-defined,misc]
@@ -170,7 +193,10 @@ def _transport_classes(library: Library) -> tuple[type[Any], type[Any]]:
 
         async def handle_async_request(self, request: Any) -> Any:
             exchange = _AsyncExchange(request.stream)
-            await self.app(_scope(request), exchange.receive, exchange.send)
+            try:
+                await self.app(_scope(request), exchange.receive, exchange.send)
+            except InjectedDisconnect as dropped:
+                raise _network_error(module, dropped, request) from None
             return exchange.response(module, request)
 
     InProcessTransport.__qualname__ = f"InProcessTransport[{library}]"

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..auth import Authenticator
 from ..errors import InvalidURL
+from ..faults import Faults
 from ..journal import Journal
 from ..profiles import Profile
 from ..service import FileService
@@ -63,7 +64,9 @@ async def invalid_url(scope: Scope, receive: Receive, send: Send) -> None:
     await error_response(InvalidURL(scope["method"], scope["path"]))(scope, receive, send)
 
 
-def build_app(service: FileService, journal: Journal, authenticator: Authenticator) -> ASGIApp:
+def build_app(
+    service: FileService, journal: Journal, authenticator: Authenticator, faults: Faults
+) -> ASGIApp:
     """An ASGI app serving ``service`` under its profile's base path."""
     base_path = service.profile.base_path
     router = Router(routes=files_routes(service.profile), default=invalid_url)
@@ -72,6 +75,7 @@ def build_app(service: FileService, journal: Journal, authenticator: Authenticat
         service=service,
         journal=journal,
         authenticator=authenticator,
+        faults=faults,
         guarded_prefix=base_path,
     )
 

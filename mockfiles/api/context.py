@@ -11,6 +11,10 @@ from ..service import FileService
 TENANT_KEY = "mockfiles.tenant"
 CALL_KEY = "mockfiles.call"
 SERVICE_KEY = "mockfiles.service"
+#: Set by the in-process transports: requests never cross a socket.
+IN_PROCESS_KEY = "mockfiles.in_process"
+#: Set by the sync transport: the app is driven without an event loop.
+DRIVEN_KEY = "mockfiles.driven"
 
 
 def tenant_of(scope: Scope) -> str:

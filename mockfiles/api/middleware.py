@@ -10,17 +10,20 @@ short.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..auth import Authenticator
 from ..errors import InvalidRequest, MockFilesError, ServerError
+from ..faults import Fault, Faults, InjectedDisconnect
 from ..journal import Call, Journal
 from ..profiles import AuthScheme
 from ..service import FileService
-from .context import CALL_KEY, SERVICE_KEY, TENANT_KEY
+from .context import CALL_KEY, DRIVEN_KEY, IN_PROCESS_KEY, SERVICE_KEY, TENANT_KEY
 from .render import error_response
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -62,6 +65,31 @@ def api_key_from(scheme: AuthScheme, headers: list[tuple[bytes, bytes]]) -> str 
     return None
 
 
+async def _apply(fault: Fault, scope: Scope, send: Send) -> None:
+    """Delay, drop or fail the request as the fault says (or let it through)."""
+    if fault.delay:
+        if scope.get(DRIVEN_KEY):
+            time.sleep(fault.delay)  # driven without a loop: block the calling thread
+        else:
+            await anyio.sleep(fault.delay)
+    if fault.drop is not None:
+        if not scope.get(IN_PROCESS_KEY):
+            # A server cannot abort a connection through ASGI: promise a body, send
+            # part of it, and fail, so the server closes the connection mid-response.
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-length", b"1000")],
+                }
+            )
+            await send({"type": "http.response.body", "body": b"{", "more_body": True})
+        raise InjectedDisconnect(fault.drop)
+    error = fault.error()
+    if error is not None:
+        raise error
+
+
 def _header(headers: list[tuple[bytes, bytes]], wanted: bytes) -> str | None:
     for name, value in headers:
         if name == wanted:
@@ -87,6 +115,7 @@ class GatewayMiddleware:
         service: FileService,
         journal: Journal,
         authenticator: Authenticator,
+        faults: Faults,
         guarded_prefix: str,
     ) -> None:
         self.app = app
@@ -95,6 +124,7 @@ class GatewayMiddleware:
         self.authenticator = authenticator
         self.guarded_prefix = guarded_prefix
         self.required_query = service.profile.required_query
+        self.faults = faults
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -131,6 +161,10 @@ class GatewayMiddleware:
             call.request_chunks = []
             receive = _recording(receive, call.request_chunks)
         try:
+            if len(self.faults):
+                fault = self.faults.take(scope["method"], scope["path"])
+                if fault is not None:
+                    await _apply(fault, scope, send_and_record)
             if scope["path"].startswith(self.guarded_prefix):
                 key = api_key_from(self.authenticator.scheme, scope["headers"])
                 project = _header(scope["headers"], b"openai-project")
@@ -142,6 +176,8 @@ class GatewayMiddleware:
             if started:
                 raise
             await error_response(error)(scope, receive, send_and_record)
+        except InjectedDisconnect:
+            raise
         except Exception:
             # A bug in the mock: answer like the service would, then let it surface.
             if not started:

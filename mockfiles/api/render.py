@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -62,9 +61,9 @@ def deleted(record: StoredFile) -> dict[str, Any]:
     return {"id": record.id, "object": "file", "deleted": True}
 
 
-def error_response(error: MockFilesError, headers: Mapping[str, str] | None = None) -> Response:
-    """The provider's error envelope with the error's status."""
-    return JSON(error.envelope(), status_code=error.status, headers=headers)
+def error_response(error: MockFilesError) -> Response:
+    """The provider's error envelope with the error's status (and headers, if any)."""
+    return JSON(error.envelope(), status_code=error.status, headers=error.headers or None)
 
 
 _UNSAFE_IN_QUOTES = re.compile(r'[^\x20-\x7e]|["\\]')

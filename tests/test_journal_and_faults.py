@@ -11,6 +11,7 @@ import pytest
 
 from mockfiles import MockFiles
 from mockfiles.server import ThreadedServer
+from mockfiles.transport import Library
 
 from .conftest import BATCH_LINE
 
@@ -130,7 +131,7 @@ async def test_async_faults(mockfiles: MockFiles) -> None:
 
 
 @pytest.mark.parametrize("library", ["httpx", "httpx2"])
-def test_delay_in_process(library: str) -> None:
+def test_delay_in_process(library: Library) -> None:
     import importlib
 
     module = importlib.import_module(library)

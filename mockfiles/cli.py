@@ -1,4 +1,4 @@
-"""Command line: ``mockfiles serve | replay | record | profiles``."""
+"""Command line: ``mockfiles serve | replay | record | validate | profiles``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from .profile_table import markdown_table
 from .profiles import PROFILES
 from .scenario_format import ScenarioError
 from .server import serve
+from .validation import VALIDATORS, validate
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     record_cmd.add_argument("--port", type=int, default=8001)
     record_cmd.add_argument("--profile", default="openai", help="profile named in the scenario")
     record_cmd.add_argument("-o", "--output", required=True, help="scenario file to write")
+
+    validate_cmd = commands.add_parser("validate", help="check a JSONL file line by line")
+    validate_cmd.add_argument("file", help="the JSONL file")
+    validate_cmd.add_argument("--purpose", required=True, choices=sorted(VALIDATORS))
 
     commands.add_parser("profiles", help="print the profiles as a Markdown table")
     return parser
@@ -90,13 +95,27 @@ def _record(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    with open(args.file, "rb") as handle:
+        content = handle.read()
+    problems = validate(content, args.purpose)
+    for problem in problems:
+        print(problem)
+    lines = content.count(b"\n") + (0 if content.endswith(b"\n") or not content else 1)
+    if problems:
+        print(f"{args.file}: {len(problems)} problem(s) in {lines} line(s)")
+        return 1
+    print(f"{args.file}: OK, {lines} line(s), no problems for purpose {args.purpose}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mockfiles`` command."""
     args = build_parser().parse_args(argv)
     if args.command == "profiles":
         print(markdown_table(PROFILES.values()), end="")
         return 0
-    handlers = {"serve": _serve, "replay": _replay, "record": _record}
+    handlers = {"serve": _serve, "replay": _replay, "record": _record, "validate": _validate}
     try:
         return handlers[args.command](args)
     except (ScenarioError, OSError, ValueError) as exc:

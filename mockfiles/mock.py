@@ -47,6 +47,7 @@ class MockFiles:
         api_key: str = DUMMY_API_KEY,
         isolate_tenants: bool = True,
         processing_seconds: float = 0.0,
+        validate_content: bool = False,
         seed: int | None = None,
         **profile_changes: Any,
     ) -> None:
@@ -63,6 +64,7 @@ class MockFiles:
             self.store,
             urls=self.urls,
             processing_seconds=processing_seconds,
+            validate_content=validate_content,
             seed=seed,
         )
         self.faults = Faults()

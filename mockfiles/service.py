@@ -15,7 +15,7 @@ from .errors import FileTooLarge, InvalidRequest, NoSuchFile, QuotaExceeded
 from .profiles import Profile
 from .store import Order, Page, Store, StoredFile, UnknownCursor
 from .urls import UrlRegistry
-from .validation import first_jsonl_problem
+from .validation import VALIDATORS, first_jsonl_problem, validate
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class FileService:
         *,
         urls: UrlRegistry | None = None,
         processing_seconds: float = 0.0,
+        validate_content: bool = False,
         seed: int | None = None,
     ) -> None:
         self.profile = profile
@@ -52,6 +53,9 @@ class FileService:
         self.store = store
         self.urls = urls if urls is not None else UrlRegistry()
         self.processing_seconds = processing_seconds
+        #: Check batch and fine-tune uploads line by line; a bad file is stored with
+        #: status ``error`` and the first problem in ``status_details``.
+        self.validate_content = validate_content
         self._rng = random.Random(seed)
         #: Ids the next created files take, in order (used when loading a scenario).
         self.pending_ids: deque[str] = deque()
@@ -88,12 +92,17 @@ class FileService:
                     param="file",
                     code="invalid_file_format",
                 )
+        problems = (
+            validate(blob, purpose) if self.validate_content and purpose in VALIDATORS else []
+        )
         return self.create(
             tenant,
             filename=filename,
             purpose=purpose,
             blob=blob,
             expires_after_seconds=expires_after_seconds,
+            failed=bool(problems),
+            status_details=str(problems[0]) if problems else None,
         )
 
     def import_url(self, tenant: str, *, url: str, filename: str, purpose: str) -> StoredFile:

@@ -79,12 +79,16 @@ def test_empty_and_oversized_batches() -> None:
 
 
 def test_fine_tune_examples() -> None:
-    good = b'{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}\n'
+    good = (
+        b'{"messages": [{"role": "user", "content": "hi"}, '
+        b'{"role": "assistant", "content": "yo"}]}\n'
+    )
     content = (
         good
         + b'{"messages": [{"role": "user", "content": "hi"}]}\n'
         + b'{"prompt_only": true}\n'
-        + b'{"messages": [{"role": "bot", "content": "x"}, {"role": "assistant", "content": "y"}]}\n'
+        + b'{"messages": [{"role": "bot", "content": "x"}, '
+        + b'{"role": "assistant", "content": "y"}]}\n'
         + b"nope\n"
     )
     problems = validate(content, "fine-tune")

@@ -102,6 +102,8 @@ class Profile:
     #: Environment set while patched (same placeholders), and set only where unset.
     env: Mapping[str, str] = field(default_factory=lambda: {"OPENAI_BASE_URL": "{base_url}"})
     env_defaults: Mapping[str, str] = field(default_factory=lambda: {"OPENAI_API_KEY": "{api_key}"})
+    #: Longest filename accepted, in characters.
+    max_filename_chars: int = 1024
     #: Largest non-file multipart field and most fields per upload.
     max_field_bytes: int = 64 * 1024
     max_form_fields: int = 16

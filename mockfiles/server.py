@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import signal
 import socket
@@ -14,6 +15,28 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from .mock import MockFiles
+
+#: The real monotonic clock, captured at import. Kept inside a tuple: freezegun
+#: replaces module attributes that *are* the real clock functions, not tuple items.
+_REAL_MONOTONIC = (time.monotonic,)
+
+
+class RealTimeEventLoop(asyncio.SelectorEventLoop):
+    """An event loop that schedules by the real monotonic clock.
+
+    freezegun patches ``time.monotonic`` for every thread while a test freezes time; a
+    server thread whose loop timers read it would sleep until the frozen clock moves
+    and never notice it should stop. The mock's own :class:`~mockfiles.Clock` still
+    reads the (frozen) ``time.time()``.
+    """
+
+    def time(self) -> float:
+        return _REAL_MONOTONIC[0]()
+
+
+def real_time_loop() -> asyncio.AbstractEventLoop:
+    """Loop factory for uvicorn (``loop="mockfiles.server:real_time_loop"``)."""
+    return RealTimeEventLoop()
 
 
 class _ForegroundServer(uvicorn.Server):
@@ -54,7 +77,13 @@ class ThreadedServer:
         self.host = host
         self.port: int = self._socket.getsockname()[1]
         self.base_path = target.profile.base_path if isinstance(target, MockFiles) else ""
-        config = uvicorn.Config(app, log_level="warning", lifespan="off")
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            lifespan="off",
+            loop="mockfiles.server:real_time_loop",
+            timeout_graceful_shutdown=5,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run,

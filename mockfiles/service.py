@@ -76,6 +76,14 @@ class FileService:
         ``purpose`` must already be one of the profile's upload purposes (the request
         schema checks that).
         """
+        if not filename.strip():
+            raise InvalidRequest("The file part has an empty filename.", param="file")
+        if len(filename) > self.profile.max_filename_chars:
+            raise InvalidRequest(
+                f"The filename is too long: {len(filename)} characters, at most "
+                f"{self.profile.max_filename_chars} are accepted.",
+                param="file",
+            )
         refusal = self.profile.unsupported_purposes.get(purpose)
         if refusal is not None:
             raise InvalidRequest(refusal, param="purpose", code="unsupported_purpose")

@@ -73,13 +73,20 @@ def _scope(request: Any) -> Scope:
     }
 
 
+def _declared_length(request: Any) -> int | None:
+    declared = request.headers.get("content-length")
+    return int(declared) if declared is not None and declared.isdigit() else None
+
+
 class _Exchange:
     """One request/response exchange with the app: feeds the body, gathers the reply."""
 
-    __slots__ = ("_chunks", "_done", "body", "headers", "status")
+    __slots__ = ("_chunks", "_done", "_left", "body", "headers", "status")
 
-    def __init__(self, chunks: Iterable[bytes]) -> None:
+    def __init__(self, chunks: Iterable[bytes], declared_length: int | None = None) -> None:
         self._chunks = iter(chunks)
+        #: A socket server reads no more than Content-Length says; neither do we.
+        self._left = declared_length
         self._done = False
         self.status = 500
         self.headers: list[tuple[bytes, bytes]] = []
@@ -88,11 +95,24 @@ class _Exchange:
     async def receive(self) -> Message:
         if self._done:
             return {"type": "http.disconnect"}
-        for chunk in self._chunks:
-            if chunk:
-                return {"type": "http.request", "body": chunk, "more_body": True}
+        if self._left != 0:
+            for chunk in self._chunks:
+                if chunk:
+                    return self._within_length(chunk)
+        return self._end()
+
+    def _end(self) -> Message:
         self._done = True
+        if self._left:  # fewer bytes than Content-Length promised: a server would give up
+            return {"type": "http.disconnect"}
         return {"type": "http.request", "body": b"", "more_body": False}
+
+    def _within_length(self, chunk: bytes) -> Message:
+        if self._left is not None:
+            if len(chunk) >= self._left:
+                chunk = chunk[: self._left]
+            self._left -= len(chunk)
+        return {"type": "http.request", "body": chunk, "more_body": True}
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -118,18 +138,18 @@ class _AsyncExchange(_Exchange):
 
     __slots__ = ("_async_chunks",)
 
-    def __init__(self, chunks: AsyncIterable[bytes]) -> None:
-        super().__init__(())
+    def __init__(self, chunks: AsyncIterable[bytes], declared_length: int | None = None) -> None:
+        super().__init__((), declared_length)
         self._async_chunks = aiter(chunks)
 
     async def receive(self) -> Message:
         if self._done:
             return {"type": "http.disconnect"}
-        async for chunk in self._async_chunks:
-            if chunk:
-                return {"type": "http.request", "body": chunk, "more_body": True}
-        self._done = True
-        return {"type": "http.request", "body": b"", "more_body": False}
+        if self._left != 0:
+            async for chunk in self._async_chunks:
+                if chunk:
+                    return self._within_length(chunk)
+        return self._end()
 
 
 _NETWORK_ERRORS = {
@@ -176,7 +196,7 @@ def _transport_classes(library: Library) -> tuple[type[Any], type[Any]]:
             self.app = app
 
         def handle_request(self, request: Any) -> Any:
-            exchange = _Exchange(cast(Iterable[bytes], request.stream))
+            exchange = _Exchange(cast(Iterable[bytes], request.stream), _declared_length(request))
             scope = _scope(request)
             scope[DRIVEN_KEY] = True
             try:
@@ -192,7 +212,7 @@ def _transport_classes(library: Library) -> tuple[type[Any], type[Any]]:
             self.app = app
 
         async def handle_async_request(self, request: Any) -> Any:
-            exchange = _AsyncExchange(request.stream)
+            exchange = _AsyncExchange(request.stream, _declared_length(request))
             try:
                 await self.app(_scope(request), exchange.receive, exchange.send)
             except InjectedDisconnect as dropped:

@@ -43,7 +43,10 @@ async def create_file(request: Request) -> Response:
     try:
         form = await read_upload(request.headers.get("content-type", ""), _body(request), limits)
     except ClientDisconnect:
-        raise InvalidRequest("The client disconnected before the upload finished.") from None
+        raise InvalidRequest(
+            "The request body ended before the upload finished (fewer bytes than its "
+            "Content-Length, or the client disconnected)."
+        ) from None
     call = call_of(request.scope)
     if call is not None:
         _note_upload(call, form.fields, form.file)

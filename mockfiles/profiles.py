@@ -154,29 +154,21 @@ OPENAI = Profile(
     default_expiry_seconds={"batch": 30 * DAY},
 )
 
+COMPASS_PURPOSES = (
+    "batch",
+    "fine-tune",
+    "vision",
+    "assistants",
+    "batch_output",
+    "fine-tune-results",
+    "assistants_output",
+)
+
 COMPASS = OPENAI.replace(
     name="compass",
     upload_purposes=("batch", "fine-tune", "vision", "assistants"),
-    file_purposes=(
-        "batch",
-        "fine-tune",
-        "vision",
-        "assistants",
-        "batch_output",
-        "fine-tune-results",
-        "assistants_output",
-    ),
-    downloadable_purposes=frozenset(
-        {
-            "batch",
-            "fine-tune",
-            "vision",
-            "assistants",
-            "batch_output",
-            "fine-tune-results",
-            "assistants_output",
-        }
-    ),
+    file_purposes=COMPASS_PURPOSES,
+    downloadable_purposes=frozenset(COMPASS_PURPOSES),  # the document refuses none
     jsonl_purposes={"fine-tune": "Fine-Tuning API"},
     jsonl_checked_purposes=frozenset({"fine-tune"}),
     purpose_max_bytes={},

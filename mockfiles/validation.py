@@ -31,19 +31,11 @@ def jsonl_lines(blob: Blob) -> Iterator[tuple[int, bytes]]:
 def first_jsonl_problem(blob: Blob) -> str | None:
     """Why ``blob`` is not one JSON object per line (naming the line), or None if it is."""
     seen = False
-    for number, line in jsonl_lines(blob):
+    for number, item in _objects(blob):
         seen = True
-        if not line.strip():
-            return f"line {number} is empty."
-        try:
-            value = json.loads(line)
-        except (ValueError, UnicodeDecodeError) as exc:
-            return f"line {number} is not valid JSON ({exc})."
-        if not isinstance(value, dict):
-            return f"line {number} is a JSON {type(value).__name__}, not an object."
-    if not seen:
-        return "the file is empty."
-    return None
+        if isinstance(item, LineProblem):
+            return f"line {number}: {item.message}"
+    return None if seen else "the file is empty."
 
 
 @dataclass(frozen=True)

@@ -161,9 +161,9 @@ def test_filename_filter(mockfiles: MockFiles, compass_http: httpx.Client) -> No
 @pytest.mark.parametrize(
     ("content", "fragment"),
     [
-        (b'{"messages": []}\n{not json}\n', "line 2 is not valid JSON"),
-        (b'{"messages": []}\n[1, 2]\n', "line 2 is a JSON list, not an object"),
-        (b'{"a": 1}\n\n{"b": 2}\n', "line 2 is empty"),
+        (b'{"messages": []}\n{not json}\n', "line 2: This line is not parseable as valid JSON."),
+        (b'{"messages": []}\n[1, 2]\n', "line 2: This line is not a JSON object."),
+        (b'{"a": 1}\n\n{"b": 2}\n', "line 2: This line is empty."),
         (b"", "the file is empty"),
     ],
 )

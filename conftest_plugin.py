@@ -57,11 +57,11 @@ def marker_config(node: Node) -> tuple[tuple[object, ...], dict[str, object]]:
     return args, kwargs
 
 
-def mock_from_markers(node: Node, **extra: object) -> MockFiles:
+def mock_from_markers(node: Node) -> MockFiles:
     """A MockFiles built from the test's ``mockfiles`` markers (closest wins per key)."""
     args, kwargs = marker_config(node)
     try:
-        return MockFiles(*args, **{**kwargs, **extra})  # type: ignore[arg-type]
+        return MockFiles(*args, **kwargs)  # type: ignore[arg-type]
     except (TypeError, ValueError) as exc:
         raise pytest.UsageError(f"@pytest.mark.{MARKER}{args or ''}{kwargs or ''}: {exc}") from exc
 

@@ -224,11 +224,10 @@ class Store:
     def files(self, tenant_name: str | None = None) -> Iterator[StoredFile]:
         """Every stored file (of one tenant, or of all), oldest first."""
         with self._lock:
-            tenants = (
-                ([self._tenants[tenant_name]] if tenant_name in self._tenants else [])
-                if tenant_name is not None
-                else list(self._tenants.values())
-            )
+            if tenant_name is None:
+                tenants = list(self._tenants.values())
+            else:
+                tenants = [self._tenants[tenant_name]] if tenant_name in self._tenants else []
             records = [t.by_id[key[2]] for t in tenants for key in t.indexes.get(None, [])]
         if tenant_name is None:
             records.sort(key=lambda r: r.sort_key)

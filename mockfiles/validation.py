@@ -82,18 +82,31 @@ def _objects(blob: Blob) -> Iterator[tuple[int, dict[str, Any] | LineProblem]]:
         yield number, value
 
 
+class _Examples:
+    """The JSON objects of a file, one per line; lines that are not go to ``problems``."""
+
+    def __init__(self, blob: Blob, problems: list[LineProblem]) -> None:
+        self.blob = blob
+        self.problems = problems
+        self.lines = 0
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        for number, item in _objects(self.blob):
+            self.lines += 1
+            if isinstance(item, LineProblem):
+                self.problems.append(item)
+            else:
+                yield number, item
+
+
 def validate_batch(blob: Blob, *, max_tasks: int = BATCH_MAX_TASKS) -> list[LineProblem]:
     """Every problem the Batch API would report for this input file."""
     problems: list[LineProblem] = []
     seen_ids: set[str] = set()
     first_url: str | None = None
     first_model: str | None = None
-    count = 0
-    for number, item in _objects(blob):
-        count += 1
-        if isinstance(item, LineProblem):
-            problems.append(item)
-            continue
+    examples = _Examples(blob, problems)
+    for number, item in examples:
         missing = [name for name in BATCH_FIELDS if name not in item]
         for name in missing:
             problems.append(
@@ -152,6 +165,7 @@ def validate_batch(blob: Blob, *, max_tasks: int = BATCH_MAX_TASKS) -> list[Line
                     "body.model",
                 )
             )
+    count = examples.lines
     if count == 0:
         problems.append(LineProblem(None, "empty_file", "The batch input file is empty."))
     elif count > max_tasks:
@@ -192,12 +206,8 @@ def _chat_problem(example: dict[str, Any]) -> str | None:
 def validate_fine_tune(blob: Blob) -> list[LineProblem]:
     """Every problem a fine-tuning job would report for this chat training file."""
     problems: list[LineProblem] = []
-    count = 0
-    for number, item in _objects(blob):
-        count += 1
-        if isinstance(item, LineProblem):
-            problems.append(item)
-            continue
+    examples = _Examples(blob, problems)
+    for number, item in examples:
         problem = _chat_problem(item)
         if problem is not None:
             problems.append(
@@ -208,7 +218,7 @@ def validate_fine_tune(blob: Blob) -> list[LineProblem]:
                     "messages",
                 )
             )
-    if count == 0:
+    if examples.lines == 0:
         problems.append(LineProblem(None, "empty_file", "The training file is empty."))
     return problems
 

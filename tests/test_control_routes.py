@@ -14,6 +14,8 @@ import pytest
 
 from mockfiles import MockFiles
 
+from .conftest import mockfiles_serve
+
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 pytest_plugins = ["pytester"]
 
@@ -106,11 +108,16 @@ def test_bad_control_requests(
     assert fragment in error["error"]["message"]
 
 
-def test_document_002_curl_examples(mockfiles_server: MockFiles, tmp_path: Path) -> None:
-    """Document 002's two upload examples, as written apart from host and key."""
+def test_document_002_curl_examples(tmp_path: Path) -> None:
+    """Document 002's two upload examples, as written apart from host and key, against
+    `mockfiles serve`."""
     (tmp_path / "file").write_bytes(b"%PDF-1.4 assistants document")
     (tmp_path / "mydata.jsonl").write_text('{"messages": []}\n')
-    base = mockfiles_server.base_url
+    with mockfiles_serve("openai") as root:
+        run_document_002(f"{root}/v1", tmp_path)
+
+
+def run_document_002(base: str, tmp_path: Path) -> None:
     first = f"""curl {base}/files \\
     -H 'Content-Type: multipart/form-data' \\
     -H "Authorization: Bearer $OPENAI_API_KEY" \\
@@ -136,7 +143,8 @@ def test_document_002_curl_examples(mockfiles_server: MockFiles, tmp_path: Path)
     assert (results[0]["purpose"], results[0]["filename"]) == ("assistants", "file")
     assert results[1]["expires_at"] == results[1]["created_at"] + 2_592_000
     assert results[1]["filename"] == "mydata.jsonl"
-    assert len(mockfiles_server.stored_files()) == 2
+    status, listed = curl(f"{base}/files", "-H", "Authorization: Bearer sk-doc-example")
+    assert status == 200 and len(listed["data"]) == 2
 
 
 def test_server_is_shared_and_reset_between_tests(pytester: pytest.Pytester) -> None:

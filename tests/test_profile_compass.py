@@ -17,6 +17,8 @@ import pytest
 from mockfiles import MockFiles
 from mockfiles.server import ThreadedServer
 
+from .conftest import mockfiles_serve
+
 TOY_URL = (
     "https://raw.githubusercontent.com/openai/openai-cookbook/refs/heads/main/examples/data/"
     "toy_chat_fine_tuning.jsonl"
@@ -46,8 +48,13 @@ def curl(*args: str) -> tuple[int, Any]:
 
 
 @needs_curl
-def test_document_examples_with_curl(served: tuple[MockFiles, str], tmp_path: Path) -> None:
-    mock, base = served
+def test_document_examples_with_curl(tmp_path: Path) -> None:
+    """Document 000's examples, with curl, against `mockfiles serve --profile compass`."""
+    with mockfiles_serve("compass") as root:
+        run_document_examples(f"{root}/v1", tmp_path)
+
+
+def run_document_examples(base: str, tmp_path: Path) -> None:
     key = ["-H", "api-key: test-key"]
     data = tmp_path / "training_data.jsonl"
     data.write_bytes(TOY)
@@ -78,8 +85,11 @@ def test_document_examples_with_curl(served: tuple[MockFiles, str], tmp_path: Pa
     status, retrieved = curl(f"{base}/files/{created['id']}", *key)
     assert status == 200 and retrieved == created
 
-    # Import File from URL, as written: singular /file/import, JSON sent with --data
-    mock.urls.register(TOY_URL, TOY)
+    # Import File from URL, as written: singular /file/import, JSON sent with --data.
+    # First tell the offline mock what the URL serves.
+    register = json.dumps({"url": TOY_URL, "content": {"text": TOY.decode()}})
+    status, _ = curl("-X", "POST", base.removesuffix("/v1") + "/_mock/urls", "--data", register)
+    assert status == 200
     body = json.dumps({"content_url": TOY_URL, "filename": "sample.jsonl", "purpose": "fine-tune"})
     status, imported = curl(
         f"{base.removesuffix('/v1')}/v1/file/import",
@@ -103,7 +113,8 @@ def test_document_examples_with_curl(served: tuple[MockFiles, str], tmp_path: Pa
     # Delete File
     status, deleted = curl(f"{base}/files/{created['id']}", "-X", "DELETE", *key)
     assert status == 200 and deleted == {"id": created["id"], "object": "file", "deleted": True}
-    assert [f.id for f in mock.stored_files()] == [imported["id"]]
+    status, remaining = curl(f"{base}/files", *key)
+    assert [f["id"] for f in remaining["data"]] == [imported["id"]]
 
 
 @needs_curl

@@ -123,5 +123,6 @@ def mockfiles_server(
     mock = _mockfiles_servers.get(request.node)
     mock.reset()
     with patched_environ(mock.client_env(), mock.client_env_defaults()):
+        mock.adopt_environment_identity()
         yield mock
     _save_if_recording(request, mock)

@@ -169,3 +169,21 @@ def test_server_is_shared_and_reset_between_tests(pytester: pytest.Pytester) -> 
         """
     )
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=3)
+
+
+def test_server_fixture_seeds_for_the_environment_key(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment")
+    pytester.makepyfile(
+        """
+        import subprocess, sys
+
+        def test_subprocess_sees_seeded_file(mockfiles_server):
+            seeded = mockfiles_server.add_file(b"x", purpose="batch_output")
+            code = "import openai; print([f.id for f in openai.OpenAI().files.list()])"
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+            assert out.stdout.strip() == str([seeded.id]), out.stderr
+        """
+    )
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)

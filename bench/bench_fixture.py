@@ -15,11 +15,14 @@ from pathlib import Path
 TESTS = 1_000
 
 
-def write_suite(directory: Path, with_fixture: bool) -> Path:
-    arg = "mockfiles" if with_fixture else ""
-    body = "\n".join(f"def test_{i}({arg}):\n    pass\n" for i in range(TESTS))
-    path = directory / ("test_with.py" if with_fixture else "test_without.py")
-    path.write_text(body)
+EMPTY_FIXTURE = "import pytest\n\n@pytest.fixture\ndef empty():\n    yield None\n\n"
+
+
+def write_suite(directory: Path, fixture: str) -> Path:
+    prelude = EMPTY_FIXTURE if fixture == "empty" else ""
+    body = "\n".join(f"def test_{i}({fixture}):\n    pass\n" for i in range(TESTS))
+    path = directory / f"test_with_{fixture or 'nothing'}.py"
+    path.write_text(prelude + body)
     return path
 
 
@@ -39,21 +42,22 @@ def main(rounds: int = 5) -> bool:
         directory = Path(tmp)
         (directory / "pytest.ini").write_text("[pytest]\n")
         suites = {
-            "without fixture (floor)": write_suite(directory, False),
-            "with mockfiles fixture": write_suite(directory, True),
+            "without fixture (floor)": write_suite(directory, ""),
+            "with an empty yield fixture": write_suite(directory, "empty"),
+            "with mockfiles fixture": write_suite(directory, "mockfiles"),
         }
         samples: dict[str, list[float]] = {name: [] for name in suites}
         for _ in range(rounds):
             for name, path in suites.items():
                 samples[name].append(run(path))
     floor = statistics.median(samples["without fixture (floor)"])
-    with_fixture = statistics.median(samples["with mockfiles fixture"])
     print(f"\n{TESTS} trivial tests, pytest wall time (median of {rounds})")
-    print(f"  without fixture (floor)  {floor:6.2f} s   ratio 1.00")
-    print(
-        f"  with mockfiles fixture   {with_fixture:6.2f} s   ratio {with_fixture / floor:4.2f}"
-        f"   (+{(with_fixture - floor) / TESTS * 1e6:.0f} us per test)"
-    )
+    for name, values in samples.items():
+        median = statistics.median(values)
+        print(
+            f"  {name:<30} {median:6.2f} s   ratio {median / floor:4.2f}"
+            f"   (+{(median - floor) / TESTS * 1e6:.0f} us per test)"
+        )
     return True
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from . import scenario
 from .api.app import WithControl, build_app
-from .api.control import ControlErrors, control_app
+from .api.control import ControlApp
 from .auth import Authenticator
 from .blobs import Blob
 from .clock import Clock
@@ -77,7 +77,7 @@ class MockFiles:
         self.project: str | None = None
         self.app = WithControl(
             build_app(self.files, self.journal, self.authenticator, self.faults),
-            ControlErrors(control_app(self)),
+            ControlApp(self),
         )
 
     # -- state ----------------------------------------------------------------

@@ -7,7 +7,6 @@ requests for other hosts go out untouched.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -15,7 +14,13 @@ from typing import Any
 
 from starlette.types import ASGIApp
 
-from .transport import LIBRARIES, Library, async_transport, library_module, sync_transport
+from .transport import (
+    Library,
+    async_transport,
+    installed_libraries,
+    library_module,
+    sync_transport,
+)
 
 
 @contextmanager
@@ -69,7 +74,6 @@ def _routed_library(library: Library, app: ASGIApp, hosts: frozenset[str]) -> It
 def route_hosts(app: ASGIApp, hosts: frozenset[str]) -> Iterator[None]:
     """Send requests for ``hosts`` to ``app`` on every installed httpx-family library."""
     with ExitStack() as stack:
-        for library in LIBRARIES:
-            if importlib.util.find_spec(library) is not None:
-                stack.enter_context(_routed_library(library, app, hosts))
+        for library in installed_libraries():
+            stack.enter_context(_routed_library(library, app, hosts))
         yield

@@ -17,6 +17,8 @@ from .store import Order, Page, Store, StoredFile, UnknownCursor
 from .urls import UrlRegistry
 from .validation import VALIDATORS, first_jsonl_problem, validate
 
+_SHARED_RNG = random.Random()
+
 
 @dataclass(frozen=True)
 class ListQuery:
@@ -56,7 +58,8 @@ class FileService:
         #: Check batch and fine-tune uploads line by line; a bad file is stored with
         #: status ``error`` and the first problem in ``status_details``.
         self.validate_content = validate_content
-        self._rng = random.Random(seed)
+        # Seeding a generator reads the OS entropy pool: share one unless asked for a seed.
+        self._rng = _SHARED_RNG if seed is None else random.Random(seed)
         #: Ids the next created files take, in order (used when loading a scenario).
         self.pending_ids: deque[str] = deque()
 

@@ -44,12 +44,18 @@ def library_module(library: Library) -> ModuleType:
         ) from None
 
 
+@cache
+def installed_libraries() -> tuple[Library, ...]:
+    """Which of httpx and httpx2 can be imported (looked up once)."""
+    return tuple(lib for lib in LIBRARIES if importlib.util.find_spec(lib) is not None)
+
+
 def default_library() -> Library:
     """``httpx`` when it is installed, else ``httpx2``."""
-    for library in LIBRARIES:
-        if importlib.util.find_spec(library) is not None:
-            return library
-    raise ImportError("neither httpx nor httpx2 is installed: `pip install httpx` (or httpx2)")
+    installed = installed_libraries()
+    if not installed:
+        raise ImportError("neither httpx nor httpx2 is installed: `pip install httpx` (or httpx2)")
+    return installed[0]
 
 
 def _scope(request: Any) -> Scope:

@@ -7,6 +7,7 @@ service does not serve answers the same ``Invalid URL`` 404 as an unknown path.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -59,6 +60,12 @@ def files_routes(profile: Profile) -> list[Route]:
     ]
 
 
+@lru_cache(maxsize=64)
+def files_router(profile: Profile) -> Router:
+    """The profile's routes, built once: handlers find their mock's state in the scope."""
+    return Router(routes=files_routes(profile), default=invalid_url)
+
+
 async def invalid_url(scope: Scope, receive: Receive, send: Send) -> None:
     """The answer to any path the service does not serve."""
     await error_response(InvalidURL(scope["method"], scope["path"]))(scope, receive, send)
@@ -69,9 +76,8 @@ def build_app(
 ) -> ASGIApp:
     """An ASGI app serving ``service`` under its profile's base path."""
     base_path = service.profile.base_path
-    router = Router(routes=files_routes(service.profile), default=invalid_url)
     return GatewayMiddleware(
-        router,
+        files_router(service.profile),
         service=service,
         journal=journal,
         authenticator=authenticator,

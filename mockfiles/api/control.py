@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, Router
+from starlette.types import Receive, Scope, Send
 
 from ..errors import InvalidRequest, MockFilesError
 from ..scenario_format import ScenarioError, content_bytes
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from ..mock import MockFiles
 
 PREFIX = "/_mock"
+MOCK_KEY = "mockfiles.mock"
 
 
 async def _json(request: Request) -> Any:
@@ -40,81 +42,98 @@ def _number(body: Any, key: str) -> float:
     return float(value)
 
 
-def control_app(mock: MockFiles) -> Router:
-    """The ``/_mock`` routes acting on ``mock``."""
+def mock_of(scope: Scope) -> MockFiles:
+    """The mock the control request acts on (put in the scope by :class:`ControlApp`)."""
+    mock: MockFiles = scope[MOCK_KEY]
+    return mock
 
-    async def reset(request: Request) -> Response:
-        mock.reset()
-        return JSON({"reset": True})
 
-    async def clock(request: Request) -> Response:
-        body = await _json(request)
-        if isinstance(body, dict) and "advance" in body:
-            mock.clock.advance(_number(body, "advance"))
-        elif isinstance(body, dict) and "set" in body:
-            mock.clock.set(_number(body, "set"))
-        else:
-            raise InvalidRequest('Send {"advance": seconds} or {"set": unix_time}.')
-        return JSON({"now": mock.clock.now()})
+async def reset(request: Request) -> Response:
+    mock = mock_of(request.scope)
+    mock.reset()
+    return JSON({"reset": True})
 
-    async def journal(request: Request) -> Response:
-        return JSON(mock.scenario())
 
-    async def scenario(request: Request) -> Response:
+async def clock(request: Request) -> Response:
+    mock = mock_of(request.scope)
+    body = await _json(request)
+    if isinstance(body, dict) and "advance" in body:
+        mock.clock.advance(_number(body, "advance"))
+    elif isinstance(body, dict) and "set" in body:
+        mock.clock.set(_number(body, "set"))
+    else:
+        raise InvalidRequest('Send {"advance": seconds} or {"set": unix_time}.')
+    return JSON({"now": mock.clock.now()})
+
+
+async def journal(request: Request) -> Response:
+    return JSON(mock_of(request.scope).scenario())
+
+
+async def scenario(request: Request) -> Response:
+    mock = mock_of(request.scope)
+    try:
+        mock.load_scenario(await _json(request))
+    except ScenarioError as exc:
+        raise InvalidRequest(f"Not a loadable scenario: {exc}.") from None
+    return JSON({"loaded": True, "files": len(mock.stored_files())})
+
+
+async def seed(request: Request) -> Response:
+    mock = mock_of(request.scope)
+    body = await _json(request)
+    try:
+        record = mock.add_file(
+            content_bytes(body.get("content", {})),
+            filename=body.get("filename", "file.jsonl"),
+            purpose=body.get("purpose", "batch_output"),
+            expires_after_seconds=body.get("expires_after_seconds"),
+            created_at=body.get("created_at"),
+            api_key=body.get("api_key"),
+            project=body.get("project"),
+        )
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise InvalidRequest(f"Cannot seed that file: {exc}.") from None
+    return JSON(file_object(mock.files, record))
+
+
+async def urls(request: Request) -> Response:
+    mock = mock_of(request.scope)
+    body = await _json(request)
+    try:
+        mock.urls.register(
+            body["url"],
+            content_bytes(body.get("content", {"text": ""})),
+            status=int(body.get("status", 200)),
+            headers=body.get("headers"),
+        )
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise InvalidRequest(f"Cannot register that URL: {exc}.") from None
+    return JSON({"registered": body["url"]})
+
+
+CONTROL_ROUTES = [
+    Route(f"{PREFIX}/reset", MethodDispatch(POST=reset)),
+    Route(f"{PREFIX}/clock", MethodDispatch(POST=clock)),
+    Route(f"{PREFIX}/journal", MethodDispatch(GET=journal)),
+    Route(f"{PREFIX}/scenario", MethodDispatch(POST=scenario)),
+    Route(f"{PREFIX}/files", MethodDispatch(POST=seed)),
+    Route(f"{PREFIX}/urls", MethodDispatch(POST=urls)),
+]
+
+#: One router for every mock: the mock travels in the scope.
+CONTROL_ROUTER = Router(routes=CONTROL_ROUTES, default=invalid_url)
+
+
+class ControlApp:
+    """The control routes for one mock; errors render as the provider's envelope."""
+
+    def __init__(self, mock: MockFiles) -> None:
+        self.mock = mock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[MOCK_KEY] = self.mock
         try:
-            mock.load_scenario(await _json(request))
-        except ScenarioError as exc:
-            raise InvalidRequest(f"Not a loadable scenario: {exc}.") from None
-        return JSON({"loaded": True, "files": len(mock.stored_files())})
-
-    async def seed(request: Request) -> Response:
-        body = await _json(request)
-        try:
-            record = mock.add_file(
-                content_bytes(body.get("content", {})),
-                filename=body.get("filename", "file.jsonl"),
-                purpose=body.get("purpose", "batch_output"),
-                expires_after_seconds=body.get("expires_after_seconds"),
-                created_at=body.get("created_at"),
-                api_key=body.get("api_key"),
-                project=body.get("project"),
-            )
-        except (ValueError, AttributeError, TypeError) as exc:
-            raise InvalidRequest(f"Cannot seed that file: {exc}.") from None
-        return JSON(file_object(mock.files, record))
-
-    async def urls(request: Request) -> Response:
-        body = await _json(request)
-        try:
-            mock.urls.register(
-                body["url"],
-                content_bytes(body.get("content", {"text": ""})),
-                status=int(body.get("status", 200)),
-                headers=body.get("headers"),
-            )
-        except (KeyError, ValueError, TypeError, AttributeError) as exc:
-            raise InvalidRequest(f"Cannot register that URL: {exc}.") from None
-        return JSON({"registered": body["url"]})
-
-    routes = [
-        Route(f"{PREFIX}/reset", MethodDispatch(POST=reset)),
-        Route(f"{PREFIX}/clock", MethodDispatch(POST=clock)),
-        Route(f"{PREFIX}/journal", MethodDispatch(GET=journal)),
-        Route(f"{PREFIX}/scenario", MethodDispatch(POST=scenario)),
-        Route(f"{PREFIX}/files", MethodDispatch(POST=seed)),
-        Route(f"{PREFIX}/urls", MethodDispatch(POST=urls)),
-    ]
-    return Router(routes=routes, default=invalid_url)
-
-
-class ControlErrors:
-    """Renders :class:`MockFilesError` from the control routes as the envelope."""
-
-    def __init__(self, app: Router) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        try:
-            await self.app(scope, receive, send)
+            await CONTROL_ROUTER(scope, receive, send)
         except MockFilesError as error:
             await error_response(error)(scope, receive, send)

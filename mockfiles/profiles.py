@@ -228,7 +228,10 @@ AZURE = OPENAI.replace(
     env_defaults={"AZURE_OPENAI_API_KEY": "{api_key}", "OPENAI_API_VERSION": AZURE_API_VERSION},
 )
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (OPENAI, COMPASS, BATCH_ONLY, AZURE)}
+BUILTIN_PROFILES: tuple[Profile, ...] = (OPENAI, COMPASS, BATCH_ONLY, AZURE)
+
+#: Every profile selectable by name: the built-in ones and any registered since.
+PROFILES: dict[str, Profile] = {p.name: p for p in BUILTIN_PROFILES}
 
 
 def register_profile(profile: Profile) -> Profile:

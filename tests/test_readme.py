@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from mockfiles import PROFILES
+
 pytest_plugins = ["pytester"]
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -22,7 +24,12 @@ def test_readme_has_examples() -> None:
 
 @pytest.mark.parametrize("code", SCRIPTS, ids=[f"script{i}" for i in range(len(SCRIPTS))])
 def test_script_example_runs(code: str) -> None:
-    exec(compile(code, str(README), "exec"), {"__name__": "readme_example"})
+    registered = dict(PROFILES)
+    try:
+        exec(compile(code, str(README), "exec"), {"__name__": "readme_example"})
+    finally:  # an example may register a profile; leave the registry as it was
+        PROFILES.clear()
+        PROFILES.update(registered)
 
 
 @pytest.mark.parametrize("code", TEST_FILES, ids=[f"tests{i}" for i in range(len(TEST_FILES))])

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from .errors import Unauthorized
 from .profiles import AuthScheme
 
-DEFAULT_TENANT = "default"
+#: The one tenant of a mock that does not isolate keys.
+SHARED_TENANT = "shared"
+#: Distinct identities whose labels are cached (the cache starts over beyond it).
+_LABEL_CACHE_SIZE = 4096
 
 MISSING_KEY_MESSAGES: dict[AuthScheme, str] = {
     "bearer": (
@@ -36,9 +41,33 @@ def mask_key(key: str) -> str:
     return key[:3] + "*" * (len(key) - 7) + key[-4:]
 
 
-def tenant_name(key: str, project: str | None = None) -> str:
-    """The tenant of an API key, within a project when one is named."""
-    return f"{key}|{project}" if project else key
+def tenant_label(key: str, project: str | None = None) -> str:
+    """The tenant of an API key (within a project when one is named), as a stable label
+    that does not reveal the key: ``key-<16 hex of its SHA-256>``, plus ``/project-<id>``.
+
+    Hex digits never contain ``/``, so no key/project pair shares another's label.
+    """
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"key-{digest}/project-{project}" if project else f"key-{digest}"
+
+
+def key_hint(key: str) -> str:
+    """Enough of a key for a person to recognise it, never the key itself."""
+    if len(key) > 16:
+        return f"{key[:3]}...{key[-4:]}"
+    return key[:3] + "*" * max(0, len(key) - 3)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a tenant is, for people: the key's hint and the project, if any."""
+
+    key_hint: str
+    project: str | None = None
+
+    def __str__(self) -> str:
+        project = f" in project {self.project}" if self.project else ""
+        return f"API key {self.key_hint}{project}"
 
 
 class Authenticator:
@@ -59,10 +88,26 @@ class Authenticator:
         self.scheme = scheme
         self.accepted_keys = None if accepted_keys is None else frozenset(accepted_keys)
         self.isolate_tenants = isolate_tenants
+        self._labels: dict[tuple[str, str | None], str] = {}
+        #: Who each tenant label seen so far stands for (hints only, never keys).
+        self.identities: dict[str, Identity] = {}
 
     def tenant_for(self, key: str, project: str | None = None) -> str:
         """The tenant ``key`` (and ``project``) acts for, without checking the key."""
-        return tenant_name(key, project) if self.isolate_tenants else DEFAULT_TENANT
+        if not self.isolate_tenants:
+            return SHARED_TENANT
+        label = self._labels.get((key, project))
+        if label is None:
+            if len(self._labels) >= _LABEL_CACHE_SIZE:
+                self._labels.clear()
+                self.identities.clear()
+            label = self._labels[(key, project)] = tenant_label(key, project)
+            self.identities[label] = Identity(key_hint(key), project)
+        return label
+
+    def identity_of(self, tenant: str) -> Identity | None:
+        """The hint for a tenant label seen by this mock, if any."""
+        return self.identities.get(tenant)
 
     def authenticate(self, key: str | None, project: str | None = None) -> str:
         """The tenant ``key`` acts for; :class:`Unauthorized` if missing or refused."""

@@ -64,13 +64,11 @@ def _serve(args: argparse.Namespace) -> int:
     profile = args.profile or (loaded or {}).get("profile", "openai")
     base_url = f"http://{args.host}:{args.port}{PROFILES[profile].base_path}"
     mock = MockFiles(profile, base_url=base_url, isolate_tenants=not args.shared)
-    if loaded is not None:
-        mock.load_scenario(loaded)
+    report = mock.load_scenario(loaded) if loaded is not None else None
     print(f"mockfiles ({mock.profile.name} profile) serving on {mock.base_url}", flush=True)
     print("\n".join(env_lines(mock)), flush=True)
-    if loaded is not None:
-        owner = "shared by every key" if args.shared else f"owned by API key {mock.api_key}"
-        print(f"loaded {args.load}: {len(mock.stored_files())} file(s), {owner}", flush=True)
+    if report is not None:
+        print("\n".join(f"loaded {args.load}: {line}" for line in report.describe()), flush=True)
     serve(mock.app, args.host, args.port)
     return 0
 

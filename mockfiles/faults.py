@@ -76,6 +76,17 @@ class Fault:
     delay: float = 0.0
     drop: DropKind | None = None
 
+    def describe(self) -> str:
+        """The fault in a line: what it matches, what it does, how many uses remain."""
+        if self.drop is not None:
+            effect = f"drop the connection ({self.drop})"
+        elif self.status is not None:
+            effect = f"answer {self.status}"
+        else:
+            effect = f"delay {self.delay:g} s"
+        uses = "every request" if self.remaining is None else f"{self.remaining} use(s) left"
+        return f"{self.method or 'any method'} {self.path}: {effect}, {uses}"
+
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and fnmatchcase(path, self.path)
 

@@ -78,6 +78,8 @@ class Call:
     response_chunks: list[bytes] = field(default_factory=list)
     form: Mapping[str, str] = field(default_factory=lambda: _NO_FIELDS)
     files: tuple[UploadedFile, ...] = ()
+    #: The tenant label the request acted for (None: not authenticated).
+    tenant: str | None = None
 
     @property
     def query(self) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""MockFiles: one mock's clock, store, profile and journal, and the ways to reach it."""
+"""MockFiles: the front door to one mock's backend, and the ways to reach it
+(transports, clients, :meth:`MockFiles.patch`, scenarios)."""
 
 from __future__ import annotations
 
@@ -10,32 +11,34 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from . import scenario
-from .api.app import WithControl, build_app
-from .api.control import ControlApp
+from .api.app import build_app
 from .auth import Authenticator
-from .blobs import Blob
+from .backend import Backend
 from .clock import Clock
+from .control import ControlService
 from .errors import NoSuchFile
 from .faults import Faults
-from .journal import ClockMoved, FileSeeded, Journal, UrlRegistered
+from .journal import Journal
 from .patching import patched_environ, route_hosts
 from .profiles import Profile, get_profile
-from .service import FileService
+from .scenario_state import LoadReport
+from .scenario_state import read as read_scenario
+from .services.files import FileService
+from .state import DUMMY_API_KEY
 from .store import Store, StoredFile
 from .transport import Library, async_transport, sync_transport
-from .urls import RegisteredUrl, UrlRegistry
+from .urls import UrlRegistry
 
 DEFAULT_ROOT_URL = "http://mockfiles.local"
 OPENAI_HOSTS = frozenset({"api.openai.com"})
-DUMMY_API_KEY = "sk-mockfiles-test-key"
 
 
 class MockFiles:
     """An in-memory Files API of one provider dialect (``profile``).
 
     Keyword options that are not MockFiles' own change fields of the profile, e.g.
-    ``MockFiles(max_file_bytes=1024)``.
+    ``MockFiles(max_file_bytes=1024)``. All state lives in :attr:`backend`; this object
+    builds it and offers the ways to reach it.
     """
 
     def __init__(
@@ -52,54 +55,93 @@ class MockFiles:
         **profile_changes: Any,
     ) -> None:
         chosen = get_profile(profile)
-        self.profile: Profile = chosen.replace(**profile_changes) if profile_changes else chosen
-        self.base_url = (base_url or DEFAULT_ROOT_URL + self.profile.base_path).rstrip("/")
-        self.journal = Journal()
-        self.clock = Clock(listener=self._clock_moved)
-        self.store = Store()
-        self.urls = UrlRegistry(listener=self._url_registered)
-        self.files = FileService(
-            self.profile,
-            self.clock,
-            self.store,
-            urls=self.urls,
+        chosen = chosen.replace(**profile_changes) if profile_changes else chosen
+        self.base_url = (base_url or DEFAULT_ROOT_URL + chosen.base_path).rstrip("/")
+        #: The one owner of this mock's state (profile, clock, store, journal, ...).
+        self.backend = Backend(
+            chosen,
+            api_keys=api_keys,
+            api_key=api_key,
+            isolate_tenants=isolate_tenants,
             processing_seconds=processing_seconds,
             validate_content=validate_content,
             seed=seed,
         )
-        self.faults = Faults()
-        self.authenticator = Authenticator(
-            self.profile.auth_scheme, api_keys, isolate_tenants=isolate_tenants
-        )
-        #: The identity clients built by this mock (or by ``OpenAI()`` under
-        #: :meth:`patch`) use; files seeded without a key belong to it.
-        self.api_key = api_key
-        self.project: str | None = None
-        self.app = WithControl(
-            build_app(self.files, self.journal, self.authenticator, self.faults),
-            ControlApp(self),
-        )
+        #: Reset, clock, seeding, URLs and scenarios, as the control routes offer them.
+        self.control = ControlService(self.backend)
+        self.app = build_app(self.backend, self.control)
 
-    # -- state ----------------------------------------------------------------
+    # -- the backend's parts, by their familiar names -------------------------------
 
-    def _clock_moved(self, advance: float | None = None, set: float | None = None) -> None:
-        self.journal.note(ClockMoved(advance=advance, set=set))
+    @property
+    def profile(self) -> Profile:
+        """The profile in force."""
+        return self.backend.profile
 
-    def _url_registered(self, answer: RegisteredUrl) -> None:
-        self.journal.note(UrlRegistered(answer.url, answer.status, answer.headers, answer.blob))
+    @property
+    def clock(self) -> Clock:
+        """The mock's clock (follows ``time.time()``, plus what the test moved)."""
+        return self.backend.clock
+
+    @property
+    def journal(self) -> Journal:
+        """Every request the mock answered, in order (also :attr:`calls`)."""
+        return self.backend.journal
 
     @property
     def calls(self) -> Journal:
         """Every request the mock answered, in order."""
-        return self.journal
+        return self.backend.journal
+
+    @property
+    def faults(self) -> Faults:
+        """Faults queued for the next matching requests."""
+        return self.backend.faults
+
+    @property
+    def urls(self) -> UrlRegistry:
+        """URLs registered for imports."""
+        return self.backend.urls
+
+    @property
+    def store(self) -> Store:
+        """The file records of every tenant."""
+        return self.backend.store
+
+    @property
+    def files(self) -> FileService:
+        """The Files service (its rules over the backend's state)."""
+        return self.backend.files
+
+    @property
+    def authenticator(self) -> Authenticator:
+        """Which keys are accepted and which tenant each acts for."""
+        return self.backend.authenticator
+
+    @property
+    def api_key(self) -> str:
+        """The identity clients built by this mock (or by ``OpenAI()`` under
+        :meth:`patch`) use; files seeded without a key belong to it."""
+        return self.backend.api_key
+
+    @api_key.setter
+    def api_key(self, value: str) -> None:
+        self.backend.api_key = value
+
+    @property
+    def project(self) -> str | None:
+        """The ``OpenAI-Project`` of :attr:`api_key`'s tenant, if any."""
+        return self.backend.project
+
+    @project.setter
+    def project(self, value: str | None) -> None:
+        self.backend.project = value
+
+    # -- state ----------------------------------------------------------------
 
     def reset(self) -> None:
         """Forget every file, call, registered URL and fault; the clock follows real time."""
-        self.store.clear()
-        self.journal.clear()
-        self.urls.clear()
-        self.faults.clear()
-        self.clock.follow_real_time()
+        self.control.reset()
 
     def add_file(
         self,
@@ -118,46 +160,28 @@ class MockFiles:
         and default expiry apply. The file belongs to ``api_key`` (and ``project``), by
         default to :attr:`api_key`: the key ``OpenAI()`` uses in a patched test.
         """
-        if purpose not in self.profile.file_purposes:
-            raise ValueError(
-                f"purpose {purpose!r} is not one of the {self.profile.name} profile's file "
-                f"purposes: {', '.join(self.profile.file_purposes)}"
-            )
-        if api_key is None:
-            api_key, project = self.api_key, self.project
-        record = self.files.create(
-            self.authenticator.tenant_for(api_key, project),
+        return self.control.seed_file(
+            content,
             filename=filename,
             purpose=purpose,
-            blob=Blob.of(content),
             expires_after_seconds=expires_after_seconds,
             created_at=created_at,
+            api_key=api_key,
+            project=project,
         )
-        self.journal.note(
-            FileSeeded(
-                record.id,
-                record.filename,
-                record.purpose,
-                record.created_at,
-                record.expires_at,
-                record.blob,
-                record.tenant,
-            )
-        )
-        return record
 
     def stored_files(
         self, api_key: str | None = None, project: str | None = None
     ) -> list[StoredFile]:
         """Files stored now (expired ones are gone), oldest first: every tenant's, or
         those of ``api_key`` (and ``project``)."""
-        self.store.purge_expired(self.clock.now())
+        self.backend.now()
         tenant = None if api_key is None else self.authenticator.tenant_for(api_key, project)
         return list(self.store.files(tenant))
 
     def get_file(self, file_id: str) -> StoredFile:
         """A stored file by id, whoever owns it; :class:`NoSuchFile` if absent."""
-        self.store.purge_expired(self.clock.now())
+        self.backend.now()
         record = self.store.find(file_id)
         if record is None:
             raise NoSuchFile(file_id)
@@ -170,24 +194,25 @@ class MockFiles:
     # -- scenarios ------------------------------------------------------------
 
     def scenario(self) -> dict[str, Any]:
-        """What this mock saw since its last reset, as a scenario document."""
-        return scenario.scenario_of(self)
+        """What this mock saw since its last reset, as a scenario document (each tenant
+        named by a label derived from its key, never the key)."""
+        return self.control.scenario()
 
     def save_scenario(self, path: str | Path) -> Path:
         """Write :meth:`scenario` to ``path`` as JSON."""
-        return scenario.save(self, path)
+        return self.control.save_scenario(path)
 
-    def load_scenario(self, source: str | Path | dict[str, Any]) -> None:
-        """Reset, then take the state the scenario leaves behind (ids and ages kept)."""
-        self.reset()
-        scenario.load_into(self, source)
+    def load_scenario(self, source: str | Path | dict[str, Any]) -> LoadReport:
+        """Reset, then take the state the scenario leaves behind: ids, ages, expiry and
+        owners kept (a key sees exactly the files it had). Returns what was loaded."""
+        return self.control.load_scenario(source)
 
     @classmethod
     def from_scenario(cls, source: str | Path | dict[str, Any], **options: Any) -> MockFiles:
         """A mock of the scenario's profile, in the state the scenario leaves behind."""
-        doc = scenario.read(source)
+        doc = read_scenario(source)
         mock = cls(options.pop("profile", doc.get("profile", "openai")), **options)
-        scenario.load_into(mock, doc)
+        mock.load_scenario(doc)
         return mock
 
     # -- ways in --------------------------------------------------------------
@@ -295,4 +320,4 @@ def openai_http_library() -> Library:
     return "httpx"
 
 
-__all__ = ["MockFiles", "NoSuchFile", "openai_http_library"]
+__all__ = ["DUMMY_API_KEY", "MockFiles", "NoSuchFile", "openai_http_library"]

@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 
 from starlette.types import Message, Receive, Scope, Send
 
+from .api.middleware import api_key_from
+from .auth import key_hint, tenant_label
+from .profiles import get_profile
 from .scenario_format import Doc, dumps, request_doc, response_doc, scenario_doc
 from .transport import default_library
 
@@ -41,7 +44,10 @@ class RecordingProxy:
         self.upstream = f"{parts.scheme}://{parts.netloc}"
         self.output = Path(output)
         self.profile = profile
+        self.auth_scheme = get_profile(profile).auth_scheme
         self.steps: list[Doc] = []
+        #: Tenant label -> hint, for the scenario's ``tenants``.
+        self.tenants: Doc = {}
         self._lock = threading.Lock()
         self._client: Any = None
 
@@ -85,12 +91,17 @@ class RecordingProxy:
             "request": request_doc(scope["method"], scope["path"], query, headers, bytes(body)),
             "response": response_doc(response.status_code, response.headers.multi_items(), content),
         }
+        key = api_key_from(self.auth_scheme, scope["headers"])
+        if key:
+            project = dict(headers).get("openai-project") or None
+            tenant = step["tenant"] = tenant_label(key, project)
+            self.tenants.setdefault(tenant, {"key": key_hint(key), "project": project})
         self._record(step)
 
     def _record(self, step: Doc) -> None:
         with self._lock:
             self.steps.append(step)
-            document = scenario_doc(self.profile, time.time(), self.steps)
+            document = scenario_doc(self.profile, time.time(), self.steps, self.tenants)
             self.output.parent.mkdir(parents=True, exist_ok=True)
             partial = self.output.with_suffix(self.output.suffix + ".partial")
             partial.write_text(dumps(document))

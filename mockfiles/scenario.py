@@ -1,6 +1,12 @@
-"""Recorded scenarios: save what a mock saw, replay it with a diff, load it as state.
+"""Scenarios: replay one (send its requests again and diff each response with the
+recorded one); :func:`read` and :func:`save` documents. Recording and loading over a
+backend are :mod:`mockfiles.scenario_state`; the format is :mod:`mockfiles.scenario_format`.
 
-The file format is described in :mod:`mockfiles.scenario_format`.
+The target is a fresh in-process mock of the scenario's profile, or a server. Each
+recorded tenant replays under a key of its own, so isolation between keys replays too.
+Against a mock (in-process or ``mockfiles serve``), the mock's clock is set to each
+request's recorded time, so ages and orders replay exactly; times are compared as
+offsets from the first time seen on each side.
 """
 
 from __future__ import annotations
@@ -12,52 +18,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from .auth import DEFAULT_TENANT
-from .scenario_format import (
-    REDACTED,
-    Doc,
-    blob_of,
-    check_scenario,
-    content_bytes,
-    dumps,
-    event_doc,
-    response_doc,
-    scenario_doc,
-)
-from .transport import default_library
+from .mock import MockFiles
+from .scenario_state import LoadReport, read, save
 
-if TYPE_CHECKING:
-    from .mock import MockFiles
+__all__ = ["LoadReport", "ReplayReport", "StepOutcome", "read", "replay", "save"]
+from .scenario_format import REDACTED, Doc, content_bytes, response_doc
+from .transport import default_library
 
 ID_RE = re.compile(r"\bfile-[0-9A-Za-z]{6,}\b")
 DUMMY_KEY = "sk-mockfiles-replay"
-
-
-# -- record ---------------------------------------------------------------------------
-
-
-def scenario_of(mock: MockFiles) -> Doc:
-    """Everything ``mock`` saw since its last reset, as a scenario document."""
-    steps = [event_doc(event) for event in mock.journal.events]
-    return scenario_doc(mock.profile.name, mock.clock.now(), steps)
-
-
-def save(mock: MockFiles, path: str | Path) -> Path:
-    """Write ``mock``'s scenario to ``path`` (parents created); returns the path."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(dumps(scenario_of(mock)))
-    return target
-
-
-def read(source: str | Path | Doc) -> Doc:
-    """A checked scenario document from a path or an already parsed document."""
-    if isinstance(source, dict):
-        return check_scenario(source)
-    return check_scenario(json.loads(Path(source).read_text()))
 
 
 # -- normalising and comparing --------------------------------------------------------
@@ -186,6 +158,8 @@ class _Target:
     def __init__(self, client: Any, mock: MockFiles | None) -> None:
         self.client = client
         self.mock = mock
+        #: Whether the server has the mock's control routes (a real service has not).
+        self.controllable = True
 
     def send(self, request: Doc, api_key: str) -> Doc:
         response = self.client.request(
@@ -199,6 +173,30 @@ class _Target:
         if response.status_code != 200:
             raise RuntimeError(f"POST /_mock/{path} answered {response.status_code}: {document}")
         return document
+
+    def set_clock(self, at: float) -> None:
+        """Make the target's clock read ``at`` (a server without control routes keeps its
+        own time; times then compare within the tolerance)."""
+        if self.mock is not None:
+            self.mock.clock.set(at)
+        elif self.controllable:
+            response = self.client.post("/_mock/clock", json={"set": at})
+            self.controllable = response.status_code == 200
+
+
+@dataclass
+class _Keys:
+    """A key per recorded tenant: the first tenant uses ``first``, others derive theirs."""
+
+    first: str
+    by_tenant: dict[str | None, str] = field(default_factory=dict)
+
+    def __call__(self, tenant: Any) -> str:
+        label = tenant if isinstance(tenant, str) else None
+        if label not in self.by_tenant:
+            n = len(self.by_tenant)
+            self.by_tenant[label] = self.first if n == 0 else f"{self.first}-tenant{n + 1}"
+        return self.by_tenant[label]
 
 
 @contextmanager
@@ -266,33 +264,23 @@ def replay(
     """Send a scenario's requests again and compare each response with the recorded one.
 
     Without ``base_url`` the target is a fresh in-process mock of the scenario's profile
-    (or ``profile``) whose clock follows the recorded times exactly; with it, any server.
-    Ids are mapped by first appearance and times compared as offsets from the first
-    (within ``time_tolerance`` seconds: 1 in-process, where a request replayed at its
-    recorded time may still cross a second boundary, and 2 against a server).
+    (or ``profile``); with it, any server. Against a mock (either kind) the clock is set
+    to each request's recorded time. Each recorded tenant is sent with a key of its own
+    (``api_key`` for the first, ``api_key-tenantN`` for the others). Ids are mapped by
+    first appearance and times compared as offsets from the first seen on each side,
+    within ``time_tolerance`` seconds (default 1 in-process, where a request replayed at
+    its recorded time may still cross a second boundary, and 2 against a server).
     """
-    from .mock import MockFiles
-
     doc = read(source)
     mock = None if base_url else MockFiles(profile or doc.get("profile", "openai"))
     tolerance = time_tolerance if time_tolerance is not None else (1 if mock else 2)
-    key = api_key or (mock.api_key if mock else DUMMY_KEY)
+    keys = _Keys(api_key or (mock.api_key if mock else DUMMY_KEY))
     mapping: dict[str, str] = {}
-    recorded_side, actual_side, labels = Normaliser(), Normaliser(), Normaliser()
+    sides = (Normaliser(), Normaliser(), Normaliser())
     outcomes: list[StepOutcome] = []
     with _target(mock, base_url) as target:
         for number, step in enumerate(doc["steps"], start=1):
-            outcomes.append(
-                _replay_step(
-                    number,
-                    step,
-                    target,
-                    key,
-                    mapping,
-                    tolerance,
-                    (recorded_side, actual_side, labels),
-                )
-            )
+            outcomes.append(_replay_step(number, step, target, keys, mapping, tolerance, sides))
     return ReplayReport(outcomes)
 
 
@@ -300,7 +288,7 @@ def _replay_step(
     number: int,
     step: Doc,
     target: _Target,
-    api_key: str,
+    keys: _Keys,
     mapping: dict[str, str],
     tolerance: int,
     sides: tuple[Normaliser, Normaliser, Normaliser],
@@ -309,31 +297,29 @@ def _replay_step(
     if "request" in step:
         request = translate(step["request"], mapping)
         label = f"{step['request']['method']} {labels(step['request']['path'])}"
-        if target.mock is not None and "at" in step:
-            target.mock.clock.set(step["at"])
-        actual = target.send(request, api_key)
+        if "at" in step:
+            target.set_clock(step["at"])
+        actual = target.send(request, keys(step.get("tenant")))
         recorded = step["response"]
         learn_ids(recorded.get("body"), actual.get("body"), mapping)
         found = differences(recorded_side(recorded), actual_side(actual), "response", tolerance)
         return StepOutcome(number, label, found)
     try:
-        label = _replay_event(step, target, mapping, api_key)
+        label = _replay_event(step, target, mapping, keys)
     except (RuntimeError, KeyError, ValueError) as exc:
         return StepOutcome(number, f"event {sorted(step)}", [f"could not replay: {exc}"])
     return StepOutcome(number, label, [])
 
 
-def _replay_event(step: Doc, target: _Target, mapping: dict[str, str], api_key: str) -> str:
+def _replay_event(step: Doc, target: _Target, mapping: dict[str, str], keys: _Keys) -> str:
     mock = target.mock
     if "clock" in step:
-        move = step["clock"]
-        if mock is None:
-            target.control("clock", move)
-        # in-process, every request sets the clock to its recorded time already
-        return f"clock {move}"
+        # every request sets the target's clock to its recorded time already
+        return f"clock {step['clock']}"
     if "seed" in step:
         seed = step["seed"]
         lifetime = None if seed["expires_at"] is None else seed["expires_at"] - seed["created_at"]
+        key = keys(seed.get("tenant"))
         if mock is not None:
             record = mock.add_file(
                 content_bytes(seed["content"]),
@@ -341,10 +327,14 @@ def _replay_event(step: Doc, target: _Target, mapping: dict[str, str], api_key: 
                 purpose=seed["purpose"],
                 created_at=seed["created_at"],
                 expires_after_seconds=lifetime,
+                api_key=key,
             )
             new_id = record.id
         else:
-            document = {**seed, "expires_after_seconds": lifetime, "api_key": api_key}
+            document = {
+                name: seed[name] for name in ("filename", "purpose", "created_at", "content")
+            }
+            document.update(expires_after_seconds=lifetime, api_key=key)
             new_id = target.control("files", document)["id"]
         mapping[seed["id"]] = new_id
         return f"seed {seed['filename']} ({seed['purpose']})"
@@ -359,61 +349,3 @@ def _replay_event(step: Doc, target: _Target, mapping: dict[str, str], api_key: 
     else:
         target.control("urls", url)
     return f"url {url['url']}"
-
-
-# -- load -----------------------------------------------------------------------------
-
-
-def load_into(mock: MockFiles, source: str | Path | Doc) -> None:
-    """Put ``mock`` in the state the scenario leaves behind, ids and ages preserved.
-
-    Times are shifted so the scenario ends now; the journal is empty afterwards.
-    """
-    doc = read(source)
-    now = mock.clock.now()
-    shift = int(now) - int(doc.get("recorded_at", now))
-    accepted = mock.authenticator.accepted_keys
-    key = mock.api_key if not accepted or mock.api_key in accepted else next(iter(accepted))
-    with _target(mock, None) as target:
-        for step in doc["steps"]:
-            if "seed" in step:
-                seed = step["seed"]
-                lifetime = (
-                    None if seed["expires_at"] is None else seed["expires_at"] - seed["created_at"]
-                )
-                mock.files.create(
-                    DEFAULT_TENANT,
-                    file_id=seed["id"],
-                    filename=seed["filename"],
-                    purpose=seed["purpose"],
-                    blob=blob_of(seed["content"]),
-                    created_at=seed["created_at"] + shift,
-                    expires_after_seconds=lifetime,
-                )
-            elif "url" in step:
-                url = step["url"]
-                mock.urls.register(
-                    url["url"],
-                    content_bytes(url["content"]),
-                    status=url["status"],
-                    headers=url.get("headers"),
-                )
-            elif "request" in step and _changes_state(step):
-                mock.clock.set(step["at"] + shift)
-                created = step["response"].get("body", {}).get("json", {})
-                if (
-                    step["request"]["method"] == "POST"
-                    and isinstance(created, dict)
-                    and created.get("object") == "file"
-                    and "id" in created
-                ):
-                    mock.files.pending_ids.append(created["id"])
-                target.send(step["request"], key)
-    mock.clock.follow_real_time()
-    mock.journal.clear()
-
-
-def _changes_state(step: Doc) -> bool:
-    return (
-        step["request"]["method"] in ("POST", "DELETE") and 200 <= step["response"]["status"] < 300
-    )

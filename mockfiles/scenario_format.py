@@ -9,14 +9,19 @@ and each step is one of::
 
     {"at": T, "request": REQUEST, "response": RESPONSE}      an HTTP exchange
     {"clock": {"advance": SECONDS}} / {"clock": {"set": T}}  the test moved the clock
-    {"seed": {"id", "filename", "purpose", "created_at", "expires_at", "content"}}
+    {"seed": {"id", "filename", "purpose", "created_at", "expires_at", "content",
+              "tenant"}}
     {"url": {"url", "status", "headers", "content"}}         a URL registered for imports
 
 REQUEST is ``{"method", "path", "query": {...}, "headers": {...}, "body": BODY}``, where
 BODY is ``{"multipart": {"fields": {...}, "files": [{"field", "filename",
 "content_type", "content"}]}}``, ``{"json": ...}`` or a CONTENT; RESPONSE is
-``{"status", "headers", "body"}``. A CONTENT is ``{"text": "..."}`` when the bytes are
-UTF-8 and ``{"base64": "..."}`` otherwise. Only headers that matter are kept; the
+``{"status", "headers", "body"}``. An exchange (and a seed) also names the ``"tenant"``
+it acted for: a label derived from the API key (``key-<hex>``, see
+:func:`mockfiles.auth.tenant_label`), never the key; the document's ``"tenants"`` maps
+each label to a hint a person recognises (``{"key": "sk-...wxyz", "project": ...}``).
+A CONTENT is ``{"text": "..."}`` when the bytes are UTF-8 and ``{"base64": "..."}``
+otherwise. Only headers that matter are kept; the
 ``authorization`` and ``api-key`` values are replaced by ``"<redacted>"``.
 """
 
@@ -29,8 +34,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from .blobs import Blob
+from .coroutines import drive
 from .errors import MockFilesError
 from .journal import Call, ClockMoved, Event, FileSeeded, UrlRegistered
+from .multipart import UploadLimits, read_upload
 
 FORMAT = "mockfiles.scenario"
 VERSION = 1
@@ -77,8 +84,6 @@ def kept_headers(headers: Iterable[tuple[str, str]], kept: frozenset[str]) -> Do
 
 def _parse_multipart(content_type: str, body: bytes) -> Doc | None:
     """The multipart body as fields and files, or None if it does not parse."""
-    from .api.multipart_upload import UploadLimits, read_upload
-    from .transport import drive
 
     async def chunks() -> AsyncIterator[bytes]:
         yield body
@@ -172,7 +177,10 @@ def event_doc(event: Event) -> Doc:
         response = response_doc(
             event.status, _decoded(event.raw_response_headers), event.response_body
         )
-        return {"at": event.at, "request": request, "response": response}
+        step: Doc = {"at": event.at, "request": request, "response": response}
+        if event.tenant is not None:
+            step["tenant"] = event.tenant
+        return step
     if isinstance(event, ClockMoved):
         move = {"advance": event.advance} if event.advance is not None else {"set": event.set}
         return {"clock": move}
@@ -185,6 +193,7 @@ def event_doc(event: Event) -> Doc:
                 "created_at": event.created_at,
                 "expires_at": event.expires_at,
                 "content": content_doc(event.blob.read()),
+                "tenant": event.tenant,
             }
         }
     assert isinstance(event, UrlRegistered)
@@ -198,15 +207,20 @@ def event_doc(event: Event) -> Doc:
     }
 
 
-def scenario_doc(profile: str, recorded_at: float, steps: list[Doc]) -> Doc:
+def scenario_doc(
+    profile: str, recorded_at: float, steps: list[Doc], tenants: Doc | None = None
+) -> Doc:
     """A whole scenario document."""
-    return {
+    doc: Doc = {
         "format": FORMAT,
         "version": VERSION,
         "profile": profile,
         "recorded_at": recorded_at,
-        "steps": steps,
     }
+    if tenants:
+        doc["tenants"] = tenants
+    doc["steps"] = steps
+    return doc
 
 
 def check_scenario(doc: Any) -> Doc:

@@ -10,25 +10,21 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import AsyncIterable, Coroutine, Iterable
+from collections.abc import AsyncIterable, Iterable
 from functools import cache
 from types import ModuleType
 from typing import Any, Literal, cast
 
 from starlette.types import ASGIApp, Message, Scope
 
-from .api.context import DRIVEN_KEY, IN_PROCESS_KEY
+from .asgi_scope import DRIVEN_KEY, IN_PROCESS_KEY
+from .coroutines import AppCall, drive
 from .faults import InjectedDisconnect
 
 Library = Literal["httpx", "httpx2"]
-AppCall = Coroutine[Any, Any, None]
 LIBRARIES: tuple[Library, ...] = ("httpx", "httpx2")
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-class AppSuspended(RuntimeError):
-    """The app awaited real I/O while being driven synchronously."""
 
 
 def library_module(library: Library) -> ModuleType:
@@ -170,25 +166,6 @@ def _network_error(module: ModuleType, dropped: InjectedDisconnect, request: Any
     error_class = getattr(module, _NETWORK_ERRORS[dropped.kind])
     error: Exception = error_class(str(dropped), request=request)
     return error
-
-
-def drive(coroutine: AppCall) -> None:
-    """Run ``coroutine`` to completion in this thread without an event loop.
-
-    The app awaits nothing that needs a loop when called in-process; if it ever does,
-    this raises :class:`AppSuspended` instead of hanging.
-    """
-    while True:
-        try:
-            awaited = coroutine.send(None)
-        except StopIteration:
-            return
-        if awaited is not None:
-            coroutine.close()
-            raise AppSuspended(
-                f"the mock's app awaited {awaited!r}, which needs an event loop; "
-                "use the async transport from async code"
-            )
 
 
 @cache

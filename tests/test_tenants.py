@@ -6,6 +6,7 @@ import openai
 import pytest
 
 from mockfiles import MockFiles
+from mockfiles.auth import tenant_label
 
 from .conftest import BATCH_LINE
 
@@ -64,7 +65,7 @@ def test_environment_key_is_adopted(monkeypatch: pytest.MonkeyPatch) -> None:
     with mock.patch():
         seeded = mock.add_file(b"x", purpose="batch_output")
         assert [f.id for f in openai.OpenAI().files.list()] == [seeded.id]
-    assert seeded.tenant == "sk-from-env|proj_env"
+    assert seeded.tenant == tenant_label("sk-from-env", "proj_env")
 
 
 def test_shared_tenant_when_isolation_is_off() -> None:

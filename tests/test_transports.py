@@ -159,7 +159,7 @@ def test_unknown_library_is_a_clear_error() -> None:
 def test_drive_refuses_to_hang_on_real_io() -> None:
     import asyncio
 
-    from mockfiles.transport import AppSuspended, drive
+    from mockfiles.coroutines import AppSuspended, drive
 
     loop = asyncio.new_event_loop()
     try:

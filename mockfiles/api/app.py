@@ -6,84 +6,43 @@ service does not serve answers the same ``Invalid URL`` 404 as an unknown path.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from functools import lru_cache
 
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..auth import Authenticator
-from ..errors import InvalidURL
-from ..faults import Faults
-from ..journal import Journal
+from ..backend import Backend
+from ..control import ControlService
 from ..profiles import Profile
-from ..service import FileService
 from . import files
 from . import imports as imports_api
+from .control import ControlApp
 from .middleware import GatewayMiddleware
-from .render import error_response
+from .routing import invalid_url
 
-Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-class MethodDispatch:
-    """An ASGI endpoint serving ``GET=...``, ``POST=...``; other methods: Invalid URL."""
-
-    def __init__(self, **endpoints: Endpoint) -> None:
-        self.table = {method.upper(): endpoint for method, endpoint in endpoints.items()}
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        endpoint = self.table.get(scope["method"])
-        if endpoint is None:
-            raise InvalidURL(scope["method"], scope["path"])
-        response = await endpoint(Request(scope, receive))
-        await response(scope, receive, send)
-
-
-def files_routes(profile: Profile) -> list[Route]:
-    """The profile's Files operations under its base path (most frequent first)."""
-    base_path = profile.base_path
-    imports = [
-        Route(f"{base_path}{path}", MethodDispatch(POST=imports_api.import_file))
-        for path in profile.import_paths
-    ]
-    return [
-        *imports,
-        Route(
-            f"{base_path}/files/{{file_id}}",
-            MethodDispatch(GET=files.retrieve_file, DELETE=files.delete_file),
-        ),
-        Route(f"{base_path}/files", MethodDispatch(GET=files.list_files, POST=files.create_file)),
-        Route(f"{base_path}/files/{{file_id}}/content", MethodDispatch(GET=files.file_content)),
-    ]
+#: Each service's routes for a profile (empty where the profile lacks the service).
+#: A new service adds its routes module here, and nothing else changes.
+SERVICE_ROUTES: tuple[Callable[[Profile], list[Route]], ...] = (imports_api.routes, files.routes)
 
 
 @lru_cache(maxsize=64)
-def files_router(profile: Profile) -> Router:
+def api_router(profile: Profile) -> Router:
     """The profile's routes, built once: handlers find their mock's state in the scope."""
-    return Router(routes=files_routes(profile), default=invalid_url)
+    routes = [route for service_routes in SERVICE_ROUTES for route in service_routes(profile)]
+    return Router(routes=routes, default=invalid_url)
 
 
-async def invalid_url(scope: Scope, receive: Receive, send: Send) -> None:
-    """The answer to any path the service does not serve."""
-    await error_response(InvalidURL(scope["method"], scope["path"]))(scope, receive, send)
-
-
-def build_app(
-    service: FileService, journal: Journal, authenticator: Authenticator, faults: Faults
-) -> ASGIApp:
-    """An ASGI app serving ``service`` under its profile's base path."""
-    base_path = service.profile.base_path
+def build_api(backend: Backend) -> ASGIApp:
+    """The provider's API over ``backend``, under its profile's base path."""
     return GatewayMiddleware(
-        files_router(service.profile),
-        service=service,
-        journal=journal,
-        authenticator=authenticator,
-        faults=faults,
-        guarded_prefix=base_path,
+        api_router(backend.profile), backend=backend, guarded_prefix=backend.profile.base_path
     )
+
+
+def build_app(backend: Backend, control: ControlService) -> ASGIApp:
+    """The whole app of one mock: the API, and the control routes under ``/_mock/``."""
+    return WithControl(build_api(backend), ControlApp(control))
 
 
 class WithControl:

@@ -4,22 +4,30 @@ from __future__ import annotations
 
 from starlette.types import Scope
 
-from ..auth import DEFAULT_TENANT
+from ..asgi_scope import DRIVEN_KEY, IN_PROCESS_KEY
+from ..auth import SHARED_TENANT
+from ..backend import Backend
 from ..journal import Call
-from ..service import FileService
 
 TENANT_KEY = "mockfiles.tenant"
 CALL_KEY = "mockfiles.call"
-SERVICE_KEY = "mockfiles.service"
-#: Set by the in-process transports: requests never cross a socket.
-IN_PROCESS_KEY = "mockfiles.in_process"
-#: Set by the sync transport: the app is driven without an event loop.
-DRIVEN_KEY = "mockfiles.driven"
+BACKEND_KEY = "mockfiles.backend"
+
+__all__ = [
+    "BACKEND_KEY",
+    "CALL_KEY",
+    "DRIVEN_KEY",
+    "IN_PROCESS_KEY",
+    "TENANT_KEY",
+    "backend_of",
+    "call_of",
+    "tenant_of",
+]
 
 
 def tenant_of(scope: Scope) -> str:
     """The tenant the authenticated caller acts for."""
-    tenant: str = scope.get(TENANT_KEY, DEFAULT_TENANT)
+    tenant: str = scope.get(TENANT_KEY, SHARED_TENANT)
     return tenant
 
 
@@ -29,7 +37,7 @@ def call_of(scope: Scope) -> Call | None:
     return call
 
 
-def service_of(scope: Scope) -> FileService:
-    """The Files service the request is for."""
-    service: FileService = scope[SERVICE_KEY]
-    return service
+def backend_of(scope: Scope) -> Backend:
+    """The backend (state and services) the request is for."""
+    backend: Backend = scope[BACKEND_KEY]
+    return backend

@@ -9,23 +9,21 @@ They are not authenticated and not journaled.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
+from ..control import ControlService
 from ..errors import InvalidRequest, MockFilesError
 from ..scenario_format import ScenarioError, content_bytes
-from .app import MethodDispatch, invalid_url
 from .render import JSON, error_response, file_object
-
-if TYPE_CHECKING:
-    from ..mock import MockFiles
+from .routing import MethodDispatch, invalid_url
 
 PREFIX = "/_mock"
-MOCK_KEY = "mockfiles.mock"
+CONTROL_KEY = "mockfiles.control"
 
 
 async def _json(request: Request) -> Any:
@@ -42,48 +40,48 @@ def _number(body: Any, key: str) -> float:
     return float(value)
 
 
-def mock_of(scope: Scope) -> MockFiles:
-    """The mock the control request acts on (put in the scope by :class:`ControlApp`)."""
-    mock: MockFiles = scope[MOCK_KEY]
-    return mock
+def control_of(scope: Scope) -> ControlService:
+    """The control service the request acts on (put in the scope by :class:`ControlApp`)."""
+    control: ControlService = scope[CONTROL_KEY]
+    return control
 
 
 async def reset(request: Request) -> Response:
-    mock = mock_of(request.scope)
-    mock.reset()
+    control = control_of(request.scope)
+    control.reset()
     return JSON({"reset": True})
 
 
 async def clock(request: Request) -> Response:
-    mock = mock_of(request.scope)
+    control = control_of(request.scope)
     body = await _json(request)
     if isinstance(body, dict) and "advance" in body:
-        mock.clock.advance(_number(body, "advance"))
+        now = control.advance_clock(_number(body, "advance"))
     elif isinstance(body, dict) and "set" in body:
-        mock.clock.set(_number(body, "set"))
+        now = control.set_clock(_number(body, "set"))
     else:
         raise InvalidRequest('Send {"advance": seconds} or {"set": unix_time}.')
-    return JSON({"now": mock.clock.now()})
+    return JSON({"now": now})
 
 
 async def journal(request: Request) -> Response:
-    return JSON(mock_of(request.scope).scenario())
+    return JSON(control_of(request.scope).scenario())
 
 
 async def scenario(request: Request) -> Response:
-    mock = mock_of(request.scope)
+    control = control_of(request.scope)
     try:
-        mock.load_scenario(await _json(request))
+        report = control.load_scenario(await _json(request))
     except ScenarioError as exc:
         raise InvalidRequest(f"Not a loadable scenario: {exc}.") from None
-    return JSON({"loaded": True, "files": len(mock.stored_files())})
+    return JSON({"loaded": True, "files": sum(report.files.values()), "tenants": report.describe()})
 
 
 async def seed(request: Request) -> Response:
-    mock = mock_of(request.scope)
+    control = control_of(request.scope)
     body = await _json(request)
     try:
-        record = mock.add_file(
+        record = control.seed_file(
             content_bytes(body.get("content", {})),
             filename=body.get("filename", "file.jsonl"),
             purpose=body.get("purpose", "batch_output"),
@@ -94,14 +92,14 @@ async def seed(request: Request) -> Response:
         )
     except (ValueError, AttributeError, TypeError) as exc:
         raise InvalidRequest(f"Cannot seed that file: {exc}.") from None
-    return JSON(file_object(mock.files, record))
+    return JSON(file_object(control.backend.files, record))
 
 
 async def urls(request: Request) -> Response:
-    mock = mock_of(request.scope)
+    control = control_of(request.scope)
     body = await _json(request)
     try:
-        mock.urls.register(
+        control.register_url(
             body["url"],
             content_bytes(body.get("content", {"text": ""})),
             status=int(body.get("status", 200)),
@@ -128,11 +126,11 @@ CONTROL_ROUTER = Router(routes=CONTROL_ROUTES, default=invalid_url)
 class ControlApp:
     """The control routes for one mock; errors render as the provider's envelope."""
 
-    def __init__(self, mock: MockFiles) -> None:
-        self.mock = mock
+    def __init__(self, control: ControlService) -> None:
+        self.control = control
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope[MOCK_KEY] = self.mock
+        scope[CONTROL_KEY] = self.control
         try:
             await CONTROL_ROUTER(scope, receive, send)
         except MockFilesError as error:

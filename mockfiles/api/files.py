@@ -6,14 +6,16 @@ from collections.abc import AsyncIterator
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from ..errors import FileTooLarge, InvalidRequest
 from ..journal import Call, UploadedFile
+from ..multipart import FilePart, UploadLimits, read_upload
 from ..profiles import Profile
-from ..service import ListQuery
+from ..services.files import ListQuery
 from . import render
-from .context import call_of, service_of, tenant_of
-from .multipart_upload import FilePart, UploadLimits, read_upload
+from .context import backend_of, call_of, tenant_of
+from .routing import MethodDispatch
 from .upload_schema import check_upload
 
 # Room for the multipart framing and the text fields around the file.
@@ -22,7 +24,7 @@ MULTIPART_OVERHEAD = 1024 * 1024
 
 async def create_file(request: Request) -> Response:
     """``POST /files``: a multipart upload with ``purpose``, ``file`` and optional expiry."""
-    service = service_of(request.scope)
+    service = backend_of(request.scope).files
     profile = service.profile
     declared = request.headers.get("content-length")
     if (
@@ -75,7 +77,7 @@ def _note_upload(call: Call, fields: dict[str, str], file: FilePart | None) -> N
 
 async def list_files(request: Request) -> Response:
     """``GET /files``: one page, filtered by ``purpose``, ordered and cursored."""
-    service = service_of(request.scope)
+    service = backend_of(request.scope).files
     query = parse_list_query(request, service.profile)
     page = service.list(tenant_of(request.scope), query)
     return render.JSON(render.file_list(service, page))
@@ -131,20 +133,33 @@ def parse_list_query(request: Request, profile: Profile) -> ListQuery:
 
 async def retrieve_file(request: Request) -> Response:
     """``GET /files/{file_id}``."""
-    service = service_of(request.scope)
+    service = backend_of(request.scope).files
     record = service.retrieve(tenant_of(request.scope), request.path_params["file_id"])
     return render.JSON(render.file_object(service, record))
 
 
 async def delete_file(request: Request) -> Response:
     """``DELETE /files/{file_id}``."""
-    service = service_of(request.scope)
+    service = backend_of(request.scope).files
     record = service.delete(tenant_of(request.scope), request.path_params["file_id"])
     return render.JSON(render.deleted(record))
 
 
 async def file_content(request: Request) -> Response:
     """``GET /files/{file_id}/content``: the stored bytes, streamed as stored."""
-    service = service_of(request.scope)
+    service = backend_of(request.scope).files
     record = service.content(tenant_of(request.scope), request.path_params["file_id"])
     return render.BlobResponse(record.blob, record.filename)
+
+
+def routes(profile: Profile) -> list[Route]:
+    """The Files operations under the profile's base path (most frequent first)."""
+    base_path = profile.base_path
+    return [
+        Route(
+            f"{base_path}/files/{{file_id}}",
+            MethodDispatch(GET=retrieve_file, DELETE=delete_file),
+        ),
+        Route(f"{base_path}/files", MethodDispatch(GET=list_files, POST=create_file)),
+        Route(f"{base_path}/files/{{file_id}}/content", MethodDispatch(GET=file_content)),
+    ]

@@ -9,11 +9,13 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from ..errors import FileTooLarge, InvalidRequest
 from ..profiles import Profile
 from . import render
-from .context import service_of, tenant_of
+from .context import backend_of, tenant_of
+from .routing import MethodDispatch
 from .upload_schema import schema_error_message
 
 MAX_IMPORT_BODY = 64 * 1024
@@ -59,7 +61,7 @@ async def import_file(request: Request) -> Response:
     The body is read as JSON whatever the Content-Type says (the service's own curl
     example sends it form-encoded).
     """
-    service = service_of(request.scope)
+    service = backend_of(request.scope).files
     document = await _json_body(request)
     error = next(iter(_validator(service.profile).iter_errors(document)), None)
     if error is not None:
@@ -71,3 +73,11 @@ async def import_file(request: Request) -> Response:
         purpose=document["purpose"],
     )
     return render.JSON(render.file_object(service, record))
+
+
+def routes(profile: Profile) -> list[Route]:
+    """The profile's import routes (none where the service has no imports)."""
+    return [
+        Route(f"{profile.base_path}{path}", MethodDispatch(POST=import_file))
+        for path in profile.import_paths
+    ]

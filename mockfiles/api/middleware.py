@@ -2,7 +2,7 @@
 
 For every HTTP request it records a journal entry, adds ``x-request-id`` to the
 response and, under the guarded prefix, authenticates the caller (401 otherwise) and
-puts the caller's tenant and the service in the scope. It renders every
+puts the caller's tenant and the backend in the scope. It renders every
 :class:`MockFilesError` as the provider's envelope. One layer, so the hot path stays
 short.
 """
@@ -17,13 +17,12 @@ from urllib.parse import parse_qsl
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..auth import Authenticator
+from ..backend import Backend
 from ..errors import InvalidRequest, MockFilesError, ServerError
-from ..faults import Fault, Faults, InjectedDisconnect
-from ..journal import Call, Journal
+from ..faults import Fault, InjectedDisconnect
+from ..journal import Call
 from ..profiles import AuthScheme
-from ..service import FileService
-from .context import CALL_KEY, DRIVEN_KEY, IN_PROCESS_KEY, SERVICE_KEY, TENANT_KEY
+from .context import BACKEND_KEY, CALL_KEY, DRIVEN_KEY, IN_PROCESS_KEY, TENANT_KEY
 from .render import error_response
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -106,25 +105,17 @@ def check_required_query(required: Mapping[str, tuple[str, str]], query_string: 
 
 
 class GatewayMiddleware:
-    """Journal, request ids and authentication for the app behind it."""
+    """Journal, request ids and authentication for the app behind it; all state is the
+    backend's."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        service: FileService,
-        journal: Journal,
-        authenticator: Authenticator,
-        faults: Faults,
-        guarded_prefix: str,
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, backend: Backend, guarded_prefix: str) -> None:
         self.app = app
-        self.service = service
-        self.journal = journal
-        self.authenticator = authenticator
+        self.backend = backend
+        self.journal = backend.journal
+        self.authenticator = backend.authenticator
+        self.faults = backend.faults
         self.guarded_prefix = guarded_prefix
-        self.required_query = service.profile.required_query
-        self.faults = faults
+        self.required_query = backend.profile.required_query
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -135,10 +126,10 @@ class GatewayMiddleware:
             path=scope["path"],
             query_string=scope["query_string"].decode("latin-1"),
             raw_request_headers=tuple(scope["headers"]),
-            at=self.service.clock.now(),
+            at=self.backend.clock.now(),
         )
         scope[CALL_KEY] = call
-        scope[SERVICE_KEY] = self.service
+        scope[BACKEND_KEY] = self.backend
         self.journal.append(call)
         request_id = b"req_" + os.urandom(16).hex().encode()
         started = False
@@ -168,7 +159,7 @@ class GatewayMiddleware:
             if scope["path"].startswith(self.guarded_prefix):
                 key = api_key_from(self.authenticator.scheme, scope["headers"])
                 project = _header(scope["headers"], b"openai-project")
-                scope[TENANT_KEY] = self.authenticator.authenticate(key, project)
+                scope[TENANT_KEY] = call.tenant = self.authenticator.authenticate(key, project)
                 if self.required_query:
                     check_required_query(self.required_query, scope["query_string"])
             await self.app(scope, receive, send_and_record)

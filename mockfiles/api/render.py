@@ -13,7 +13,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..blobs import Blob
 from ..errors import MockFilesError
-from ..service import FileService
+from ..services.files import FileService
 from ..store import Page, StoredFile
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))

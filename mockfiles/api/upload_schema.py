@@ -15,8 +15,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from ..errors import InvalidRequest
+from ..multipart import FILE_FIELD, UploadForm
 from ..profiles import Profile
-from .multipart_upload import FILE_FIELD, UploadForm
 
 EXPIRES_PREFIX = "expires_after["
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from ..blobs import Blob, Chunk
-from ..errors import InvalidRequest
+from .blobs import Blob, Chunk
+from .errors import InvalidRequest
 
 FILE_FIELD = "file"
 

@@ -5,19 +5,15 @@ Knows nothing of HTTP. Raises the typed errors of :mod:`mockfiles.errors`.
 
 from __future__ import annotations
 
-import random
-from collections import deque
 from dataclasses import dataclass
 
-from .blobs import Blob
-from .clock import Clock
-from .errors import FileTooLarge, InvalidRequest, NoSuchFile, QuotaExceeded
-from .profiles import Profile
-from .store import Order, Page, Store, StoredFile, UnknownCursor
-from .urls import UrlRegistry
-from .validation import VALIDATORS, first_jsonl_problem, validate
-
-_SHARED_RNG = random.Random()
+from ..blobs import Blob
+from ..errors import FileTooLarge, InvalidRequest, NoSuchFile, QuotaExceeded
+from ..scenario_format import ScenarioError, content_bytes
+from ..state import State
+from ..store import Order, Page, StoredFile, UnknownCursor
+from ..validation import VALIDATORS, first_jsonl_problem, validate
+from .base import Doc, RecordedExchange
 
 
 @dataclass(frozen=True)
@@ -37,31 +33,14 @@ class ListQuery:
 
 
 class FileService:
-    """Files of every tenant under one profile and one clock."""
+    """Files of every tenant, under the state's profile and clock."""
 
-    def __init__(
-        self,
-        profile: Profile,
-        clock: Clock,
-        store: Store,
-        *,
-        urls: UrlRegistry | None = None,
-        processing_seconds: float = 0.0,
-        validate_content: bool = False,
-        seed: int | None = None,
-    ) -> None:
-        self.profile = profile
-        self.clock = clock
-        self.store = store
-        self.urls = urls if urls is not None else UrlRegistry()
-        self.processing_seconds = processing_seconds
-        #: Check batch and fine-tune uploads line by line; a bad file is stored with
-        #: status ``error`` and the first problem in ``status_details``.
-        self.validate_content = validate_content
-        # Seeding a generator reads the OS entropy pool: share one unless asked for a seed.
-        self._rng = _SHARED_RNG if seed is None else random.Random(seed)
-        #: Ids the next created files take, in order (used when loading a scenario).
-        self.pending_ids: deque[str] = deque()
+    def __init__(self, state: State) -> None:
+        self.state = state
+        self.profile = state.profile
+        self.clock = state.clock
+        self.store = state.store
+        self.urls = state.urls
 
     # -- commands -------------------------------------------------------------
 
@@ -104,7 +83,7 @@ class FileService:
                     code="invalid_file_format",
                 )
         problems = (
-            validate(blob, purpose) if self.validate_content and purpose in VALIDATORS else []
+            validate(blob, purpose) if self.state.validate_content and purpose in VALIDATORS else []
         )
         return self.create(
             tenant,
@@ -135,23 +114,25 @@ class FileService:
         file_id: str | None = None,
     ) -> StoredFile:
         """Store a file as the service would (no upload-only checks); quota applies."""
-        now = self.clock.now()
-        self.store.purge_expired(now)
+        if file_id is not None and self.store.find(file_id) is not None:
+            raise InvalidRequest(f"A file with id '{file_id}' already exists.", param="id")
+        now = self.state.now()
         created = int(now) if created_at is None else created_at
         seconds = (
             expires_after_seconds
             if expires_after_seconds is not None
             else self.profile.default_expiry(purpose)
         )
+        processing = self.state.processing_seconds
         record = StoredFile(
-            id=file_id or self._next_id(),
+            id=file_id or self.state.new_id(),
             tenant=tenant,
             filename=filename,
             purpose=purpose,
             created_at=created,
             expires_at=None if seconds is None else created + seconds,
             blob=blob,
-            ready_at=None if self.processing_seconds <= 0 else now + self.processing_seconds,
+            ready_at=None if processing <= 0 else now + processing,
             status_details=status_details,
             failed=failed,
         )
@@ -166,14 +147,9 @@ class FileService:
             )
         return record
 
-    def _next_id(self) -> str:
-        if self.pending_ids:
-            return self.pending_ids.popleft()
-        return self.profile.id_format.new(self._rng)
-
     def delete(self, tenant: str, file_id: str) -> StoredFile:
         """Delete a file; unknown, expired or foreign ids are a 404."""
-        self.store.purge_expired(self.clock.now())
+        self.state.now()
         record = self.store.remove(tenant, file_id)
         if record is None:
             raise NoSuchFile(file_id)
@@ -183,7 +159,7 @@ class FileService:
 
     def retrieve(self, tenant: str, file_id: str) -> StoredFile:
         """The file, or a 404 if it is unknown, expired or another tenant's."""
-        self.store.purge_expired(self.clock.now())
+        self.state.now()
         record = self.store.get(tenant, file_id)
         if record is None:
             raise NoSuchFile(file_id)
@@ -198,7 +174,7 @@ class FileService:
 
     def list(self, tenant: str, query: ListQuery) -> Page:
         """One page of the tenant's files."""
-        self.store.purge_expired(self.clock.now())
+        self.state.now()
         try:
             return self.store.page(
                 tenant,
@@ -232,3 +208,56 @@ class FileService:
                 + (f" for purpose '{purpose}'." if purpose else "."),
                 param="file",
             )
+
+    # -- state --------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Files live in the shared store, which the backend clears."""
+
+    def restore(self, exchange: RecordedExchange) -> bool:
+        """Re-create what a recorded upload, import or delete did, ids and times kept."""
+        body = exchange.response_json
+        route = exchange.route
+        if exchange.method == "DELETE" and route.startswith("/files/") and route.count("/") == 2:
+            self.store.remove(exchange.tenant, route.removeprefix("/files/"))
+            return True
+        if exchange.method != "POST" or not isinstance(body, dict) or body.get("object") != "file":
+            return False
+        if route == "/files":
+            blob = Blob.of(_uploaded_bytes(exchange.request))
+        elif route in self.profile.import_paths:
+            request_body = exchange.request.get("body") or {}
+            blob = self.urls.fetch(str(request_body.get("json", {}).get("content_url")))
+        else:
+            return False
+        self.restore_file(body, blob, exchange.tenant, exchange.shift)
+        return True
+
+    def restore_file(self, document: Doc, blob: Blob, tenant: str, shift: int) -> StoredFile:
+        """Store a file described by a recorded file object (or seed), times shifted."""
+        try:
+            created_at = int(document["created_at"]) + shift
+            expires_at = document.get("expires_at")
+            return self.create(
+                tenant,
+                file_id=str(document["id"]),
+                filename=str(document["filename"]),
+                purpose=str(document["purpose"]),
+                blob=blob,
+                created_at=created_at,
+                expires_after_seconds=(
+                    None if expires_at is None else int(expires_at) + shift - created_at
+                ),
+                failed=document.get("status") == "error",
+                status_details=document.get("status_details"),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ScenarioError(f"a recorded file lacks a usable field: {exc}") from None
+
+
+def _uploaded_bytes(request: Doc) -> bytes:
+    """The content of the file part of a recorded multipart upload."""
+    files = ((request.get("body") or {}).get("multipart") or {}).get("files") or []
+    if not files:
+        raise ScenarioError("a recorded upload has no file part to restore")
+    return content_bytes(files[0]["content"])

@@ -1,0 +1,113 @@
+"""The control service: what a test (or a control route, or the CLI) does to a mock's
+state from outside the API: reset, move the clock, seed files, register URLs, take and
+load scenarios."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from . import scenario_state
+from .backend import Backend
+from .blobs import Blob
+from .journal import FileSeeded
+from .scenario_format import Doc
+from .scenario_state import LoadReport
+from .store import StoredFile
+from .urls import RegisteredUrl
+
+
+class ControlService:
+    """Operations on one backend that are not part of the provider's API."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def reset(self) -> None:
+        """Forget every file, call, registered URL and fault; the clock follows real time."""
+        self.backend.reset()
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the mock's clock forward; returns the new time."""
+        self.backend.clock.advance(seconds)
+        return self.backend.clock.now()
+
+    def set_clock(self, when: float) -> float:
+        """Make the mock's clock read ``when`` (a Unix time); returns it."""
+        self.backend.clock.set(when)
+        return self.backend.clock.now()
+
+    def seed_file(
+        self,
+        content: bytes | bytearray | memoryview | str,
+        *,
+        filename: str = "file.jsonl",
+        purpose: str = "batch_output",
+        expires_after_seconds: int | None = None,
+        created_at: int | None = None,
+        api_key: str | None = None,
+        project: str | None = None,
+    ) -> StoredFile:
+        """Create a file as the service would; it belongs to ``api_key`` (and
+        ``project``), by default to the mock's own key. ``ValueError`` for a purpose the
+        profile does not know."""
+        backend = self.backend
+        if purpose not in backend.profile.file_purposes:
+            raise ValueError(
+                f"purpose {purpose!r} is not one of the {backend.profile.name} profile's file "
+                f"purposes: {', '.join(backend.profile.file_purposes)}"
+            )
+        if api_key is None:
+            api_key, project = backend.api_key, backend.project
+        record = backend.files.create(
+            backend.authenticator.tenant_for(api_key, project),
+            filename=filename,
+            purpose=purpose,
+            blob=Blob.of(content),
+            expires_after_seconds=expires_after_seconds,
+            created_at=created_at,
+        )
+        backend.journal.note(
+            FileSeeded(
+                record.id,
+                record.filename,
+                record.purpose,
+                record.created_at,
+                record.expires_at,
+                record.blob,
+                record.tenant,
+            )
+        )
+        return record
+
+    def register_url(
+        self,
+        url: str,
+        content: bytes | bytearray | memoryview | str,
+        *,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> RegisteredUrl:
+        """Serve ``content`` at ``url`` for imports."""
+        return self.backend.urls.register(url, content, status=status, headers=headers)
+
+    def scenario(self) -> Doc:
+        """What the mock saw since its last reset, as a scenario document."""
+        return scenario_state.scenario_of(self.backend)
+
+    def save_scenario(self, path: str | Path) -> Path:
+        """Write :meth:`scenario` to ``path`` as JSON."""
+        return scenario_state.save(self.scenario(), path)
+
+    def load_scenario(self, source: str | Path | Doc) -> LoadReport:
+        """Reset, then take the state the scenario leaves behind (ids, ages, owners kept).
+
+        The scenario is first loaded into a scratch backend: a malformed one raises
+        :class:`~mockfiles.scenario_format.ScenarioError` and changes nothing.
+        """
+        doc = scenario_state.read(source)
+        scratch = Backend(self.backend.profile, **self.backend.options)
+        scratch.api_key, scratch.project = self.backend.api_key, self.backend.project
+        scenario_state.load_into(scratch, doc)
+        self.reset()
+        return scenario_state.load_into(self.backend, doc)

@@ -1,0 +1,82 @@
+"""The state of one mock, below HTTP: profile, clock, store, URLs, journal, faults,
+identities and id generation. Services (Files, Batches, Uploads) act on it.
+
+Expiry is applied in exactly one place, :meth:`State.now`: every service reads the time
+through it, so whatever a request or a test reads next never sees an expired file.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Collection
+
+from .auth import Authenticator
+from .clock import Clock
+from .faults import Faults
+from .journal import ClockMoved, Journal, UrlRegistered
+from .profiles import IdFormat, Profile
+from .store import Store
+from .urls import RegisteredUrl, UrlRegistry
+
+# Seeding a generator reads the OS entropy pool: share one unless asked for a seed.
+_SHARED_RNG = random.Random()
+
+#: The identity the mock's own clients use unless told otherwise.
+DUMMY_API_KEY = "sk-mockfiles-test-key"
+
+
+class State:
+    """Everything one mock holds. Thread-safe where its parts are (store, journal,
+    faults, URL registry)."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        *,
+        api_keys: Collection[str] | None = None,
+        api_key: str = DUMMY_API_KEY,
+        isolate_tenants: bool = True,
+        processing_seconds: float = 0.0,
+        validate_content: bool = False,
+        seed: int | None = None,
+    ) -> None:
+        self.profile = profile
+        self.journal = Journal()
+        self.clock = Clock(listener=self._clock_moved)
+        self.store = Store()
+        self.urls = UrlRegistry(listener=self._url_registered)
+        self.faults = Faults()
+        self.authenticator = Authenticator(
+            profile.auth_scheme, api_keys, isolate_tenants=isolate_tenants
+        )
+        #: The identity the mock's own clients use; files seeded without a key are its.
+        self.api_key = api_key
+        self.project: str | None = None
+        #: New files stay ``uploaded`` this long on the clock (0: processed on arrival).
+        self.processing_seconds = processing_seconds
+        #: Check batch and fine-tune uploads line by line; a bad file is stored with
+        #: status ``error`` and the first problem in ``status_details``.
+        self.validate_content = validate_content
+        self.rng = _SHARED_RNG if seed is None else random.Random(seed)
+
+    def now(self) -> float:
+        """The clock's time, with every file expired by then removed (the one place
+        expiry is applied)."""
+        now = self.clock.now()
+        self.store.purge_expired(now)
+        return now
+
+    def new_id(self, id_format: IdFormat | None = None) -> str:
+        """A fresh id in ``id_format`` (the profile's file ids by default)."""
+        return (id_format or self.profile.id_format).new(self.rng)
+
+    @property
+    def own_tenant(self) -> str:
+        """The tenant of :attr:`api_key` (and :attr:`project`)."""
+        return self.authenticator.tenant_for(self.api_key, self.project)
+
+    def _clock_moved(self, advance: float | None = None, set: float | None = None) -> None:
+        self.journal.note(ClockMoved(advance=advance, set=set))
+
+    def _url_registered(self, answer: RegisteredUrl) -> None:
+        self.journal.note(UrlRegistered(answer.url, answer.status, answer.headers, answer.blob))

@@ -35,7 +35,7 @@ BOB = "sk-bob-fedcba9876543210"
 CAROL = "sk-carol-000000000000000"
 DAVE = "sk-dave-111111111111111"
 BOBS = b'{"custom_id": "bob"}\n'
-EXPIRY = {"anchor": "created_at", "seconds": 7200}
+EXPIRY: Any = {"anchor": "created_at", "seconds": 7200}
 
 
 def record_two_keys(base_url: str, http_client: Any = None) -> dict[str, Any]:
@@ -76,10 +76,10 @@ def assert_each_key_sees_its_own(base_url: str, made: dict[str, Any], **kw: Any)
     loaded_bobs = bob.files.retrieve(bobs.id)
     assert (loaded_bobs.filename, loaded_bobs.purpose) == ("b.jsonl", "batch")
     assert loaded_bobs.bytes == len(BOBS)
-    assert loaded_bobs.expires_at - loaded_bobs.created_at == 7200
+    assert loaded_bobs.expires_at == loaded_bobs.created_at + 7200
     assert bob.files.content(bobs.id).read() == BOBS
     loaded_kept = alice.files.retrieve(kept.id)
-    assert loaded_kept.expires_at - loaded_kept.created_at == 30 * 86_400
+    assert loaded_kept.expires_at == loaded_kept.created_at + 30 * 86_400
     assert alice.files.content(kept.id).read() == BATCH_LINE
 
 

@@ -4,7 +4,6 @@ load scenarios."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 from . import scenario_state
@@ -14,7 +13,6 @@ from .journal import FileSeeded
 from .scenario_format import Doc
 from .scenario_state import LoadReport
 from .store import StoredFile
-from .urls import RegisteredUrl
 
 
 class ControlService:
@@ -79,17 +77,6 @@ class ControlService:
             )
         )
         return record
-
-    def register_url(
-        self,
-        url: str,
-        content: bytes | bytearray | memoryview | str,
-        *,
-        status: int = 200,
-        headers: Mapping[str, str] | None = None,
-    ) -> RegisteredUrl:
-        """Serve ``content`` at ``url`` for imports."""
-        return self.backend.urls.register(url, content, status=status, headers=headers)
 
     def scenario(self) -> Doc:
         """What the mock saw since its last reset, as a scenario document."""

@@ -67,9 +67,13 @@ class MockFiles:
             validate_content=validate_content,
             seed=seed,
         )
-        #: Reset, clock, seeding, URLs and scenarios, as the control routes offer them.
+        #: Reset, clock, seeding and scenarios, as the control routes offer them.
         self.control = ControlService(self.backend)
         self.app = build_app(self.backend, self.control)
+        #: Create a file as the service would (e.g. ``batch_output`` results): any purpose
+        #: of the profile, upload-only checks skipped, quota and default expiry applied.
+        #: It belongs to ``api_key`` (and ``project``), by default to :attr:`api_key`.
+        self.add_file = self.control.seed_file
 
     # -- the backend's parts, by their familiar names -------------------------------
 
@@ -142,33 +146,6 @@ class MockFiles:
     def reset(self) -> None:
         """Forget every file, call, registered URL and fault; the clock follows real time."""
         self.control.reset()
-
-    def add_file(
-        self,
-        content: bytes | bytearray | memoryview | str,
-        *,
-        filename: str = "file.jsonl",
-        purpose: str = "batch_output",
-        expires_after_seconds: int | None = None,
-        created_at: int | None = None,
-        api_key: str | None = None,
-        project: str | None = None,
-    ) -> StoredFile:
-        """Create a file as the service would (e.g. ``batch_output`` results).
-
-        Any purpose of the profile is allowed, upload-only checks are skipped, the quota
-        and default expiry apply. The file belongs to ``api_key`` (and ``project``), by
-        default to :attr:`api_key`: the key ``OpenAI()`` uses in a patched test.
-        """
-        return self.control.seed_file(
-            content,
-            filename=filename,
-            purpose=purpose,
-            expires_after_seconds=expires_after_seconds,
-            created_at=created_at,
-            api_key=api_key,
-            project=project,
-        )
 
     def stored_files(
         self, api_key: str | None = None, project: str | None = None

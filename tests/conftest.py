@@ -37,6 +37,31 @@ async def aclient(mockfiles: MockFiles) -> AsyncIterator[openai.AsyncOpenAI]:
 
 
 @contextmanager
+def mockfiles_cli(*args: str, stdout: int = subprocess.DEVNULL) -> Iterator[subprocess.Popen[str]]:
+    """``python -m mockfiles ARGS`` in the background; stopped with SIGINT, which must
+    end it cleanly (exit 0)."""
+    proc = subprocess.Popen([sys.executable, "-m", "mockfiles", *args], stdout=stdout, text=True)
+    try:
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+
+
+def wait_until_serving(root: str, proc: subprocess.Popen[str] | None = None) -> None:
+    """Return once ``root`` answers HTTP (fail after 20 s, or if ``proc`` exits)."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            httpx.get(root + "/", timeout=1)
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline or (proc is not None and proc.poll() is not None):
+                raise RuntimeError(f"nothing started serving on {root}") from None
+            time.sleep(0.05)
+
+
+@contextmanager
 def mockfiles_serve(profile: str = "openai") -> Iterator[str]:
     """``python -m mockfiles serve`` on a free loopback port; yields ``http://host:port``.
 
@@ -45,22 +70,7 @@ def mockfiles_serve(profile: str = "openai") -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mockfiles", "serve", "--port", str(port), "--profile", profile],
-        stdout=subprocess.DEVNULL,
-    )
     root = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(root + "/", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("mockfiles serve did not start") from None
-                time.sleep(0.05)
+    with mockfiles_cli("serve", "--port", str(port), "--profile", profile) as proc:
+        wait_until_serving(root, proc)
         yield root
-    finally:
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=10) == 0

@@ -8,16 +8,10 @@ from __future__ import annotations
 
 import importlib
 import json
-import signal
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import openai
 import pytest
 
@@ -27,7 +21,7 @@ from mockfiles.mock import openai_http_library
 from mockfiles.scenario import replay
 from mockfiles.server import ThreadedServer
 
-from .conftest import BATCH_LINE
+from .conftest import BATCH_LINE, mockfiles_cli, wait_until_serving
 from .test_server import free_port
 
 ALICE = "sk-alice-0123456789abcdef"
@@ -125,30 +119,6 @@ def test_in_process_scenario_replays_with_a_key_per_tenant(tmp_path: Path) -> No
     assert report.ok, report.render()
 
 
-@contextmanager
-def cli(*args: str) -> Iterator[subprocess.Popen[str]]:
-    """``python -m mockfiles ARGS`` in the background; stopped with SIGINT, exit 0."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mockfiles", *args], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        yield proc
-    finally:
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=10) == 0
-
-
-def wait_for(root: str) -> None:
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            httpx.get(root + "/", timeout=1)
-            return
-        except httpx.TransportError:
-            assert time.monotonic() < deadline, f"{root} did not start"
-            time.sleep(0.05)
-
-
 def test_record_through_the_cli_then_serve_load(tmp_path: Path) -> None:
     output = tmp_path / "recorded.json"
     upstream_mock = MockFiles()
@@ -156,20 +126,22 @@ def test_record_through_the_cli_then_serve_load(tmp_path: Path) -> None:
     record = ("record", "--upstream", "--port", str(proxy_port), "-o", str(output))
     with (
         ThreadedServer(upstream_mock) as upstream,
-        cli(*record[:2], upstream.root_url, *record[2:]),
+        mockfiles_cli(*record[:2], upstream.root_url, *record[2:]),
     ):
-        wait_for(f"http://127.0.0.1:{proxy_port}")
+        wait_until_serving(f"http://127.0.0.1:{proxy_port}")
         made = record_two_keys(f"http://127.0.0.1:{proxy_port}/v1")
     text = output.read_text()
     assert ALICE not in text and BOB not in text
 
     port = free_port()
-    with cli("serve", "--port", str(port), "--load", str(output)) as served:
+    with mockfiles_cli(
+        "serve", "--port", str(port), "--load", str(output), stdout=subprocess.PIPE
+    ) as served:
         assert served.stdout is not None
         lines = [served.stdout.readline() for _ in range(6)]
         loaded_lines = [line for line in lines if line.startswith(f"loaded {output}")]
         assert any("1 file(s) for API key sk-...cdef (tenant" in line for line in loaded_lines)
         assert any("1 file(s) for API key sk-...3210 (tenant" in line for line in loaded_lines)
         assert any("in project proj_x" in line for line in loaded_lines)
-        wait_for(f"http://127.0.0.1:{port}")
+        wait_until_serving(f"http://127.0.0.1:{port}")
         assert_each_key_sees_its_own(f"http://127.0.0.1:{port}/v1", made)

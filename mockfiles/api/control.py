@@ -99,7 +99,7 @@ async def urls(request: Request) -> Response:
     control = control_of(request.scope)
     body = await _json(request)
     try:
-        control.register_url(
+        control.backend.urls.register(
             body["url"],
             content_bytes(body.get("content", {"text": ""})),
             status=int(body.get("status", 200)),

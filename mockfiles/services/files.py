@@ -149,10 +149,8 @@ class FileService:
 
     def delete(self, tenant: str, file_id: str) -> StoredFile:
         """Delete a file; unknown, expired or foreign ids are a 404."""
-        self.state.now()
-        record = self.store.remove(tenant, file_id)
-        if record is None:
-            raise NoSuchFile(file_id)
+        record = self.retrieve(tenant, file_id)
+        self.store.remove(tenant, file_id)
         return record
 
     # -- queries --------------------------------------------------------------

@@ -14,11 +14,12 @@ from typing import Any
 from .profiles import Profile
 from .services.base import RecordedExchange, Service
 from .services.files import FileService
+from .services.uploads import UploadService
 from .state import State
 
 
 class Backend(State):
-    """A mock's state (:class:`State`) and its services: ``files`` today."""
+    """A mock's state (:class:`State`) and its services: ``files`` and ``uploads``."""
 
     def __init__(self, profile: Profile, **options: Any) -> None:
         """``options`` are :class:`State`'s (``api_keys``, ``isolate_tenants``, ...)."""
@@ -26,8 +27,9 @@ class Backend(State):
         #: The options the backend was built with (a scratch copy is built from them).
         self.options = options
         self.files = FileService(self)
+        self.uploads = UploadService(self, self.files)
         #: Every service, in the order a recorded exchange is offered to them.
-        self.services: list[Service] = [self.files]
+        self.services: list[Service] = [self.files, self.uploads]
 
     def reset(self) -> None:
         """Forget every file, call, registered URL and fault; the clock follows real time."""

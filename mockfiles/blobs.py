@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 
 Chunk = bytes | memoryview
 
@@ -26,6 +27,14 @@ class Blob:
             content = bytes(content)  # a private copy: the caller may mutate theirs
         return cls((content,))
 
+    @classmethod
+    def concat(cls, blobs: Sequence[Blob]) -> Blob:
+        """One blob whose chunks are ``blobs``' chunks in order: references, no bytes copied."""
+        blob = cls.__new__(cls)
+        blob._chunks = tuple(itertools.chain.from_iterable(b._chunks for b in blobs))
+        blob.size = sum(b.size for b in blobs)
+        return blob
+
     def chunks(self) -> Iterator[Chunk]:
         """The chunks in order, without copying."""
         return iter(self._chunks)
@@ -38,7 +47,11 @@ class Blob:
 
     def sha256(self) -> str:
         """Hex SHA-256 of the content."""
-        digest = hashlib.sha256()
+        return self.hexdigest("sha256")
+
+    def hexdigest(self, algorithm: str) -> str:
+        """Hex digest of the content with a :mod:`hashlib` algorithm (``"md5"``, ...)."""
+        digest = hashlib.new(algorithm)
         for chunk in self._chunks:
             digest.update(chunk)
         return digest.hexdigest()

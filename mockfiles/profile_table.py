@@ -50,6 +50,15 @@ def _unsupported(profile: Profile) -> str:
     return _names(profile.unsupported_purposes)
 
 
+def _uploads(profile: Profile) -> str:
+    if profile.upload_max_bytes is None:
+        return "—"
+    return (
+        f"`POST {profile.base_path}/uploads`: {_size(profile.upload_max_bytes)} per Upload, "
+        f"parts of {_size(profile.upload_part_max_bytes)}, open {_seconds(profile.upload_expiry_seconds)}"
+    )
+
+
 ROWS: list[tuple[str, Callable[[Profile], str]]] = [
     ("Files routes under", lambda p: f"`{p.base_path}/files`"),
     ("auth", _auth),
@@ -78,6 +87,7 @@ ROWS: list[tuple[str, Callable[[Profile], str]]] = [
     ("`status` in file objects", lambda p: "yes" if p.include_status else "no"),
     ("list filters", lambda p: _names(["purpose", *p.list_filters])),
     ("import from URL", lambda p: _names(f"POST {p.base_path}{path}" for path in p.import_paths)),
+    ("Uploads API (large files in parts)", _uploads),
     ("client", lambda p: f"`openai.{p.client_class}`"),
 ]
 

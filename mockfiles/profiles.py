@@ -107,6 +107,12 @@ class Profile:
     #: Largest non-file multipart field and most fields per upload.
     max_field_bytes: int = 64 * 1024
     max_form_fields: int = 16
+    #: The Uploads API (large files in parts): most bytes one Upload accepts
+    #: (``None``: the provider has no Uploads API), largest part, and how long an
+    #: Upload stays open after creation, in seconds.
+    upload_max_bytes: int | None = None
+    upload_part_max_bytes: int = 64 * MB
+    upload_expiry_seconds: int = 3600
 
     def replace(self, **changes: Any) -> Profile:
         """A copy with some fields changed; unknown names raise ``TypeError``."""
@@ -152,6 +158,7 @@ OPENAI = Profile(
     purpose_max_bytes={"batch": 200 * MB},
     storage_quota_bytes=int(2.5 * TB),
     default_expiry_seconds={"batch": 30 * DAY},
+    upload_max_bytes=8 * GB,
 )
 
 COMPASS_PURPOSES = (
@@ -181,6 +188,7 @@ COMPASS = OPENAI.replace(
     list_filters=("filename",),
     import_paths=("/files/import", "/file/import"),
     import_purposes=("fine-tune", "vision", "assistants"),
+    upload_max_bytes=None,
     client_kwargs={
         "base_url": "{base_url}",
         "api_key": "{api_key}",
@@ -203,6 +211,7 @@ BATCH_ONLY = OPENAI.replace(
     default_expiry_all_seconds=30 * DAY,
     expires_after_required=(),
     include_status=False,
+    upload_max_bytes=None,
 )
 
 AZURE_API_VERSION = "2024-10-21"
@@ -212,6 +221,9 @@ AZURE = OPENAI.replace(
     base_path="/openai",
     id_format=IdFormat(prefix="file-", alphabet=HEX, length=32),
     auth_scheme="api-key-or-bearer",
+    # Azure's reference (2024-10-21): POST /openai/uploads, up to 9 GB, open two hours.
+    upload_max_bytes=9 * GB,
+    upload_expiry_seconds=2 * 3600,
     required_query={
         "api-version": (
             "The api-version query parameter (?api-version=) is required for all requests.",

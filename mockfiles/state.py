@@ -8,7 +8,7 @@ through it, so whatever a request or a test reads next never sees an expired fil
 from __future__ import annotations
 
 import random
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from .auth import Authenticator
 from .clock import Clock
@@ -58,12 +58,17 @@ class State:
         #: status ``error`` and the first problem in ``status_details``.
         self.validate_content = validate_content
         self.rng = _SHARED_RNG if seed is None else random.Random(seed)
+        #: Called with the time by :meth:`now`: services with objects that expire
+        #: (an Upload after its hour) release them here.
+        self.sweepers: list[Callable[[float], None]] = []
 
     def now(self) -> float:
         """The clock's time, with every file expired by then removed (the one place
-        expiry is applied)."""
+        expiry is applied; :attr:`sweepers` release other services' expired objects)."""
         now = self.clock.now()
         self.store.purge_expired(now)
+        for sweep in self.sweepers:
+            sweep(now)
         return now
 
     def new_id(self, id_format: IdFormat | None = None) -> str:

@@ -22,7 +22,7 @@ LAYERS: list[set[str]] = [
     {"scenario_format"},
     # state, its services, and the backend that owns them
     {"state"},
-    {"services", "services.base", "services.files"},
+    {"services", "services.base", "services.files", "services.uploads"},
     {"backend"},
     {"scenario_state"},
     {"control"},
@@ -36,6 +36,7 @@ LAYERS: list[set[str]] = [
         "api.middleware",
         "api.files",
         "api.imports",
+        "api.uploads",
         "api.control",
         "api.app",
     },

@@ -17,13 +17,18 @@ from ..control import ControlService
 from ..profiles import Profile
 from . import files
 from . import imports as imports_api
+from . import uploads as uploads_api
 from .control import ControlApp
 from .middleware import GatewayMiddleware
 from .routing import invalid_url
 
 #: Each service's routes for a profile (empty where the profile lacks the service).
 #: A new service adds its routes module here, and nothing else changes.
-SERVICE_ROUTES: tuple[Callable[[Profile], list[Route]], ...] = (imports_api.routes, files.routes)
+SERVICE_ROUTES: tuple[Callable[[Profile], list[Route]], ...] = (
+    imports_api.routes,
+    files.routes,
+    uploads_api.routes,
+)
 
 
 @lru_cache(maxsize=64)

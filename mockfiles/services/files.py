@@ -52,27 +52,18 @@ class FileService:
         purpose: str,
         blob: Blob,
         expires_after_seconds: int | None = None,
+        max_bytes: int | None = None,
+        created_at: int | None = None,
     ) -> StoredFile:
         """Store a client upload, applying the service's checks on name and size.
 
         ``purpose`` must already be one of the profile's upload purposes (the request
-        schema checks that).
+        schema checks that). ``max_bytes`` replaces the profile's size limit (an Upload
+        has its own); ``created_at`` dates the file (an Upload's file is as old as it).
         """
-        if not filename.strip():
-            raise InvalidRequest("The file part has an empty filename.", param="file")
-        if len(filename) > self.profile.max_filename_chars:
-            raise InvalidRequest(
-                f"The filename is too long: {len(filename)} characters, at most "
-                f"{self.profile.max_filename_chars} are accepted.",
-                param="file",
-            )
-        refusal = self.profile.unsupported_purposes.get(purpose)
-        if refusal is not None:
-            raise InvalidRequest(refusal, param="purpose", code="unsupported_purpose")
+        self.check_name(filename, purpose)
+        self.check_size(purpose, blob.size, max_bytes)
         api_name = self.profile.jsonl_purposes.get(purpose)
-        if api_name is not None and not filename.lower().endswith(".jsonl"):
-            raise InvalidRequest(f"Invalid file format for {api_name}. Must be .jsonl")
-        self.check_size(purpose, blob.size)
         if purpose in self.profile.jsonl_checked_purposes:
             problem = first_jsonl_problem(blob)
             if problem is not None:
@@ -91,9 +82,27 @@ class FileService:
             purpose=purpose,
             blob=blob,
             expires_after_seconds=expires_after_seconds,
+            created_at=created_at,
             failed=bool(problems),
             status_details=str(problems[0]) if problems else None,
         )
+
+    def check_name(self, filename: str, purpose: str) -> None:
+        """The checks on a new file's name and purpose that need no content."""
+        if not filename.strip():
+            raise InvalidRequest("The file part has an empty filename.", param="file")
+        if len(filename) > self.profile.max_filename_chars:
+            raise InvalidRequest(
+                f"The filename is too long: {len(filename)} characters, at most "
+                f"{self.profile.max_filename_chars} are accepted.",
+                param="file",
+            )
+        refusal = self.profile.unsupported_purposes.get(purpose)
+        if refusal is not None:
+            raise InvalidRequest(refusal, param="purpose", code="unsupported_purpose")
+        api_name = self.profile.jsonl_purposes.get(purpose)
+        if api_name is not None and not filename.lower().endswith(".jsonl"):
+            raise InvalidRequest(f"Invalid file format for {api_name}. Must be .jsonl")
 
     def import_url(self, tenant: str, *, url: str, filename: str, purpose: str) -> StoredFile:
         """Create a file from what ``url`` serves, checked exactly like an upload."""
@@ -197,9 +206,10 @@ class FileService:
             return "processed"
         return "uploaded"
 
-    def check_size(self, purpose: str | None, size: int) -> None:
-        """Raise :class:`FileTooLarge` if ``size`` passes the limit for ``purpose``."""
-        limit = self.profile.size_limit(purpose)
+    def check_size(self, purpose: str | None, size: int, limit: int | None = None) -> None:
+        """Raise :class:`FileTooLarge` if ``size`` passes the limit for ``purpose`` (or
+        ``limit`` when given)."""
+        limit = self.profile.size_limit(purpose) if limit is None else limit
         if size > limit:
             raise FileTooLarge(
                 f"File is too large: {size} bytes is over the {limit}-byte limit"

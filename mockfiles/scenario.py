@@ -28,7 +28,7 @@ __all__ = ["LoadReport", "ReplayReport", "StepOutcome", "read", "replay", "save"
 from .scenario_format import REDACTED, Doc, content_bytes, response_doc
 from .transport import default_library
 
-ID_RE = re.compile(r"\bfile-[0-9A-Za-z]{6,}\b")
+ID_RE = re.compile(r"\b(?:file-[0-9A-Za-z]{6,}|upload_[0-9a-f]{32}|part_[0-9a-f]{32})\b")
 DUMMY_KEY = "sk-mockfiles-replay"
 
 

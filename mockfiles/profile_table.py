@@ -53,9 +53,10 @@ def _unsupported(profile: Profile) -> str:
 def _uploads(profile: Profile) -> str:
     if profile.upload_max_bytes is None:
         return "—"
+    parts = _size(profile.upload_part_max_bytes)
     return (
         f"`POST {profile.base_path}/uploads`: {_size(profile.upload_max_bytes)} per Upload, "
-        f"parts of {_size(profile.upload_part_max_bytes)}, open {_seconds(profile.upload_expiry_seconds)}"
+        f"parts of {parts}, open {_seconds(profile.upload_expiry_seconds)}"
     )
 
 

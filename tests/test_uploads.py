@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -182,10 +183,10 @@ def test_parts_not_named_are_released_and_bytes_are_not_copied(
     stored = mockfiles.get_file(done.file.id)
     assert stored.content == b"abcdef"
     # the file's chunks are the very chunk objects the parts arrived in
-    assert list(stored.blob.chunks()) == [c for b in blobs for c in b.chunks()]
-    assert all(
-        a is b for a, b in zip(stored.blob.chunks(), [c for b in blobs for c in b.chunks()])
-    )
+    arrived = [c for b in blobs for c in b.chunks()]
+    kept = list(stored.blob.chunks())
+    assert len(kept) == len(arrived)
+    assert all(a is b for a, b in zip(kept, arrived, strict=True))
 
 
 def test_completed_file_is_an_ordinary_file(client: openai.OpenAI, mockfiles: MockFiles) -> None:
@@ -246,7 +247,10 @@ def check_expiry(client: openai.OpenAI, mock: MockFiles, move: Any) -> None:
     move(HOUR - 1)
     assert raw_upload(mock, upload.id) == {"status": "pending", "held": 3}
     move(1)
-    assert mock.backend.uploads.status(mock.backend.uploads.get(mock.backend.own_tenant, upload.id)) == "expired"
+    assert (
+        mock.backend.uploads.status(mock.backend.uploads.get(mock.backend.own_tenant, upload.id))
+        == "expired"
+    )
     assert mock.backend.uploads.held_bytes() == 0
     for call in (
         lambda: client.uploads.parts.create(upload_id=upload.id, data=b"def"),
@@ -307,11 +311,12 @@ def test_another_tenants_upload_is_not_found(mockfiles: MockFiles) -> None:
     upload = create(alice, b"abc")
     part = alice.uploads.parts.create(upload_id=upload.id, data=b"abc")
     for intruder in (bob, other_project):
-        for call in (
+        calls: list[Callable[[openai.OpenAI], object]] = [
             lambda c: c.uploads.parts.create(upload_id=upload.id, data=b"abc"),
             lambda c: c.uploads.complete(upload_id=upload.id, part_ids=[part.id]),
             lambda c: c.uploads.cancel(upload.id),
-        ):
+        ]
+        for call in calls:
             with pytest.raises(openai.NotFoundError) as caught:
                 call(intruder)
             assert caught.value.body["message"] == f"No such Upload object: {upload.id}"  # type: ignore[index]
@@ -345,8 +350,12 @@ def test_scenario_keeps_a_pending_and_a_completed_upload(tmp_path: Path) -> None
     mock = MockFiles()
     client = mock.openai_client()
     finished = client.uploads.upload_file_chunked(
-        file=b"hello world", filename="h.txt", bytes=11, mime_type="text/plain",
-        purpose="vision", part_size=4,
+        file=b"hello world",
+        filename="h.txt",
+        bytes=11,
+        mime_type="text/plain",
+        purpose="vision",
+        part_size=4,
     )
     pending = create(client, b"abcdef")
     first = client.uploads.parts.create(upload_id=pending.id, data=b"abc")
@@ -396,8 +405,12 @@ def test_azure_serves_uploads(mockfiles: MockFiles) -> None:
     client = openai.AzureOpenAI()
     data = BATCH_LINE * 4
     upload = client.uploads.upload_file_chunked(
-        file=data, filename="b.jsonl", bytes=len(data), mime_type="text/jsonl",
-        purpose="batch", part_size=64,
+        file=data,
+        filename="b.jsonl",
+        bytes=len(data),
+        mime_type="text/jsonl",
+        purpose="batch",
+        part_size=64,
     )
     assert upload.file is not None and client.files.content(upload.file.id).read() == data
     assert upload.expires_at == upload.created_at + 2 * HOUR
@@ -410,7 +423,5 @@ def test_providers_without_uploads_answer_invalid_url(profile: str) -> None:
     mock = MockFiles(profile)
     client = mock.openai_client()
     with pytest.raises(openai.NotFoundError) as caught:
-        client.uploads.create(
-            filename="a.jsonl", purpose="batch", bytes=1, mime_type="text/jsonl"
-        )
+        client.uploads.create(filename="a.jsonl", purpose="batch", bytes=1, mime_type="text/jsonl")
     assert caught.value.body["message"] == "Invalid URL (POST /v1/uploads)"  # type: ignore[index]

@@ -139,11 +139,7 @@ class UploadService:
         self.files.check_name(filename, purpose)
         limit = self.size_limit(purpose)
         if bytes > limit:
-            whose = (
-                f"a file of purpose '{purpose}'"
-                if limit < self.max_bytes
-                else "an Upload"
-            )
+            whose = f"a file of purpose '{purpose}'" if limit < self.max_bytes else "an Upload"
             raise InvalidRequest(
                 f"The Upload is too large: bytes={bytes}, but {whose} may be at most "
                 f"{limit} bytes. Split the content into several files.",

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from . import bench_fixture, bench_retrieve, bench_scale, bench_server, bench_upload
+from . import (
+    bench_fixture,
+    bench_retrieve,
+    bench_scale,
+    bench_server,
+    bench_upload,
+    bench_uploads,
+)
 
 results = {
     "retrieve": bench_retrieve.main(),
     "scale": bench_scale.main(),
     "upload": bench_upload.main(),
+    "uploads": bench_uploads.main(),
     "fixture": bench_fixture.main(),
     "server": bench_server.main(),
 }

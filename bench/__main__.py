@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import (
+    bench_batches,
     bench_fixture,
     bench_retrieve,
     bench_scale,
@@ -18,6 +19,7 @@ results = {
     "uploads": bench_uploads.main(),
     "fixture": bench_fixture.main(),
     "server": bench_server.main(),
+    "batches": bench_batches.main(),
 }
 print(
     "\ntargets met:", ", ".join(f"{name}={'yes' if ok else 'NO'}" for name, ok in results.items())

@@ -1,5 +1,12 @@
 """mockfiles: a stateful, in-process mock of the OpenAI-style Files API."""
 
+from .batch_types import (
+    DEFAULT_BATCH_DURATIONS,
+    BatchErrorResponse,
+    BatchExpired,
+    BatchFailed,
+    BatchRequest,
+)
 from .blobs import Blob
 from .clock import Clock
 from .errors import MockFilesError, NoSuchFile
@@ -23,8 +30,13 @@ __all__ = [
     "AZURE",
     "BATCH_ONLY",
     "COMPASS",
+    "DEFAULT_BATCH_DURATIONS",
     "OPENAI",
     "PROFILES",
+    "BatchErrorResponse",
+    "BatchExpired",
+    "BatchFailed",
+    "BatchRequest",
     "Blob",
     "Call",
     "Clock",

@@ -13,13 +13,15 @@ from typing import Any
 
 from .profiles import Profile
 from .services.base import RecordedExchange, Service
+from .services.batches import BatchService
 from .services.files import FileService
 from .services.uploads import UploadService
 from .state import State
 
 
 class Backend(State):
-    """A mock's state (:class:`State`) and its services: ``files`` and ``uploads``."""
+    """A mock's state (:class:`State`) and its services: ``files``, ``uploads`` and
+    ``batches``."""
 
     def __init__(self, profile: Profile, **options: Any) -> None:
         """``options`` are :class:`State`'s (``api_keys``, ``isolate_tenants``, ...)."""
@@ -28,8 +30,9 @@ class Backend(State):
         self.options = options
         self.files = FileService(self)
         self.uploads = UploadService(self, self.files)
+        self.batches = BatchService(self, self.files)
         #: Every service, in the order a recorded exchange is offered to them.
-        self.services: list[Service] = [self.files, self.uploads]
+        self.services: list[Service] = [self.files, self.uploads, self.batches]
 
     def reset(self) -> None:
         """Forget every file, call, registered URL and fault; the clock follows real time."""

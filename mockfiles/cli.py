@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from . import scenario
+from .batch_types import BATCH_PHASES
 from .mock import MockFiles
 from .profile_table import markdown_table
 from .profiles import PROFILES
@@ -31,6 +32,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument(
         "--shared", action="store_true", help="one tenant for every API key (default: per key)"
     )
+    serve_cmd.add_argument(
+        "--batch-duration",
+        metavar="PHASE=SECONDS",
+        action="append",
+        type=_batch_duration,
+        default=[],
+        help="how long a batch phase lasts on the clock (validating, in_progress, "
+        "finalizing, cancelling; default 0); repeatable",
+    )
 
     replay_cmd = commands.add_parser("replay", help="replay a scenario and diff the responses")
     replay_cmd.add_argument("scenario", help="a scenario JSON file")
@@ -53,6 +63,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _batch_duration(text: str) -> tuple[str, float]:
+    phase, sep, seconds = text.partition("=")
+    try:
+        value = float(seconds)
+    except ValueError:
+        value = -1.0
+    if not sep or phase not in BATCH_PHASES or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected PHASE=SECONDS with PHASE one of {', '.join(BATCH_PHASES)} "
+            "and SECONDS >= 0"
+        )
+    return phase, value
+
+
 def env_lines(mock: MockFiles) -> list[str]:
     """``export`` lines that point the profile's client at ``mock``."""
     values = {**mock.client_env(), **mock.client_env_defaults()}
@@ -63,7 +87,12 @@ def _serve(args: argparse.Namespace) -> int:
     loaded = scenario.read(args.load) if args.load else None
     profile = args.profile or (loaded or {}).get("profile", "openai")
     base_url = f"http://{args.host}:{args.port}{PROFILES[profile].base_path}"
-    mock = MockFiles(profile, base_url=base_url, isolate_tenants=not args.shared)
+    mock = MockFiles(
+        profile,
+        base_url=base_url,
+        isolate_tenants=not args.shared,
+        batch_durations=dict(args.batch_duration),
+    )
     report = mock.load_scenario(loaded) if loaded is not None else None
     print(f"mockfiles ({mock.profile.name} profile) serving on {mock.base_url}", flush=True)
     print("\n".join(env_lines(mock)), flush=True)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from .api.app import build_app
 from .auth import Authenticator
 from .backend import Backend
+from .batch_types import BatchAnswer, Responder
 from .clock import Clock
 from .control import ControlService
 from .errors import NoSuchFile
@@ -23,6 +24,7 @@ from .patching import patched_environ, route_hosts
 from .profiles import Profile, get_profile
 from .scenario_state import LoadReport
 from .scenario_state import read as read_scenario
+from .services.batches import Batch, BatchService
 from .services.files import FileService
 from .state import DUMMY_API_KEY
 from .store import Store, StoredFile
@@ -52,6 +54,9 @@ class MockFiles:
         processing_seconds: float = 0.0,
         validate_content: bool = False,
         seed: int | None = None,
+        batch_durations: Mapping[str, float] | None = None,
+        batch_responder: Responder | None = None,
+        batch_responses: Mapping[str, BatchAnswer | BaseException] | None = None,
         **profile_changes: Any,
     ) -> None:
         chosen = get_profile(profile)
@@ -66,6 +71,9 @@ class MockFiles:
             processing_seconds=processing_seconds,
             validate_content=validate_content,
             seed=seed,
+            batch_durations=batch_durations,
+            batch_responder=batch_responder,
+            batch_responses=batch_responses,
         )
         #: Reset, clock, seeding and scenarios, as the control routes offer them.
         self.control = ControlService(self.backend)
@@ -116,6 +124,23 @@ class MockFiles:
     def files(self) -> FileService:
         """The Files service (its rules over the backend's state)."""
         return self.backend.files
+
+    @property
+    def batches(self) -> BatchService:
+        """The Batches service (its rules over the backend's state)."""
+        return self.backend.batches
+
+    @property
+    def batch_responses(self) -> dict[str, BatchAnswer | BaseException]:
+        """Answers by ``custom_id`` that take precedence over the batch responder: a
+        body, a :class:`~mockfiles.BatchErrorResponse`, or an exception to raise."""
+        return self.backend.batch_responses
+
+    def stored_batches(self, api_key: str | None = None, project: str | None = None) -> list[Batch]:
+        """Batches as they stand now, oldest first: every tenant's, or those of
+        ``api_key`` (and ``project``)."""
+        tenant = None if api_key is None else self.authenticator.tenant_for(api_key, project)
+        return self.backend.batches.batches(tenant)
 
     @property
     def authenticator(self) -> Authenticator:

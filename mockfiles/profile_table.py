@@ -89,6 +89,15 @@ ROWS: list[tuple[str, Callable[[Profile], str]]] = [
     ("list filters", lambda p: _names(["purpose", *p.list_filters])),
     ("import from URL", lambda p: _names(f"POST {p.base_path}{path}" for path in p.import_paths)),
     ("Uploads API (large files in parts)", _uploads),
+    (
+        "Batches API",
+        lambda p: f"`{p.base_path}/batches`" if p.batch_endpoints else "—",
+    ),
+    ("batch output purpose", lambda p: f"`{p.batch_output_purpose}`" if p.batch_endpoints else "—"),
+    (
+        "unfinished batches expire after 24 h",
+        lambda p: ("yes" if p.batches_expire else "no") if p.batch_endpoints else "—",
+    ),
     ("client", lambda p: f"`openai.{p.client_class}`"),
 ]
 

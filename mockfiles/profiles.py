@@ -113,6 +113,14 @@ class Profile:
     upload_max_bytes: int | None = None
     upload_part_max_bytes: int = 64 * MB
     upload_expiry_seconds: int = 3600
+    #: Endpoints a batch may target; empty: the profile has no Batches API.
+    batch_endpoints: tuple[str, ...] = ()
+    #: Purpose of the output and error files a batch produces.
+    batch_output_purpose: str = "batch_output"
+    #: Whether a batch still unfinished at ``expires_at`` becomes ``expired``.
+    batches_expire: bool = True
+    #: How batch ids look.
+    batch_id_format: IdFormat = IdFormat(prefix="batch_", alphabet=HEX, length=32)
 
     def replace(self, **changes: Any) -> Profile:
         """A copy with some fields changed; unknown names raise ``TypeError``."""
@@ -135,6 +143,18 @@ class Profile:
         """Seconds until a file of ``purpose`` expires when the upload sets no policy."""
         return self.default_expiry_seconds.get(purpose, self.default_expiry_all_seconds)
 
+
+#: The endpoints of the Batch API, in the order its error message lists them.
+BATCH_ENDPOINTS = (
+    "/v1/responses",
+    "/v1/chat/completions",
+    "/v1/embeddings",
+    "/v1/completions",
+    "/v1/moderations",
+    "/v1/images/generations",
+    "/v1/images/edits",
+    "/v1/videos",
+)
 
 OPENAI = Profile(
     name="openai",
@@ -159,6 +179,7 @@ OPENAI = Profile(
     storage_quota_bytes=int(2.5 * TB),
     default_expiry_seconds={"batch": 30 * DAY},
     upload_max_bytes=8 * GB,
+    batch_endpoints=BATCH_ENDPOINTS,
 )
 
 COMPASS_PURPOSES = (
@@ -189,6 +210,7 @@ COMPASS = OPENAI.replace(
     import_paths=("/files/import", "/file/import"),
     import_purposes=("fine-tune", "vision", "assistants"),
     upload_max_bytes=None,
+    batch_endpoints=(),  # its document describes the Files API only
     client_kwargs={
         "base_url": "{base_url}",
         "api_key": "{api_key}",
@@ -212,6 +234,7 @@ BATCH_ONLY = OPENAI.replace(
     expires_after_required=(),
     include_status=False,
     upload_max_bytes=None,
+    batch_output_purpose="batch-output",
 )
 
 AZURE_API_VERSION = "2024-10-21"
@@ -224,6 +247,7 @@ AZURE = OPENAI.replace(
     # Azure's reference (2024-10-21): POST /openai/uploads, up to 9 GB, open two hours.
     upload_max_bytes=9 * GB,
     upload_expiry_seconds=2 * 3600,
+    batches_expire=False,  # Azure: jobs past 24 h are not expired
     required_query={
         "api-version": (
             "The api-version query parameter (?api-version=) is required for all requests.",

@@ -28,7 +28,10 @@ __all__ = ["LoadReport", "ReplayReport", "StepOutcome", "read", "replay", "save"
 from .scenario_format import REDACTED, Doc, content_bytes, response_doc
 from .transport import default_library
 
-ID_RE = re.compile(r"\b(?:file-[0-9A-Za-z]{6,}|upload_[0-9a-f]{32}|part_[0-9a-f]{32})\b")
+ID_RE = re.compile(
+    r"\b(?:file-[0-9A-Za-z]{6,}|upload_[0-9a-f]{32}|part_[0-9a-f]{32})\b"
+    r"|(?<![0-9A-Za-z])batch_[0-9a-f]{32}(?![0-9a-f])"
+)
 DUMMY_KEY = "sk-mockfiles-replay"
 
 

@@ -8,9 +8,10 @@ through it, so whatever a request or a test reads next never sees an expired fil
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 
 from .auth import Authenticator
+from .batch_types import BatchAnswer, Responder, check_durations
 from .clock import Clock
 from .faults import Faults
 from .journal import ClockMoved, Journal, UrlRegistered
@@ -39,6 +40,9 @@ class State:
         processing_seconds: float = 0.0,
         validate_content: bool = False,
         seed: int | None = None,
+        batch_durations: Mapping[str, float] | None = None,
+        batch_responder: Responder | None = None,
+        batch_responses: Mapping[str, BatchAnswer | BaseException] | None = None,
     ) -> None:
         self.profile = profile
         self.journal = Journal()
@@ -61,6 +65,14 @@ class State:
         #: Called with the time by :meth:`now`: services with objects that expire
         #: (an Upload after its hour) release them here.
         self.sweepers: list[Callable[[float], None]] = []
+        #: Seconds each batch phase lasts on the clock (``validating``, ``in_progress``,
+        #: ``finalizing``, ``cancelling``); each 0 unless set.
+        self.batch_durations = check_durations(batch_durations)
+        #: Answers batch request lines (``None``: the default responder).
+        self.batch_responder = batch_responder
+        #: Answers by ``custom_id``, taking precedence over the responder: a body, a
+        #: :class:`~mockfiles.batch_types.BatchErrorResponse`, or an exception to raise.
+        self.batch_responses: dict[str, BatchAnswer | BaseException] = dict(batch_responses or {})
 
     def now(self) -> float:
         """The clock's time, with every file expired by then removed (the one place

@@ -17,12 +17,22 @@ PACKAGE = Path(mockfiles.__file__).parent
 #: within a layer the import graph must stay acyclic.
 LAYERS: list[set[str]] = [
     # primitives: no mockfiles imports above these
-    {"blobs", "clock", "errors", "asgi_scope", "coroutines", "profiles", "profile_table"},
+    {
+        "blobs",
+        "clock",
+        "errors",
+        "asgi_scope",
+        "coroutines",
+        "profiles",
+        "profile_table",
+        "batch_types",
+    },
     {"store", "journal", "faults", "urls", "validation", "auth", "multipart"},
     {"scenario_format"},
     # state, its services, and the backend that owns them
     {"state"},
-    {"services", "services.base", "services.files", "services.uploads"},
+    {"services", "services.base", "services.files", "services.uploads", "services.batch_answers"},
+    {"services.batches"},
     {"backend"},
     {"scenario_state"},
     {"control"},
@@ -37,6 +47,7 @@ LAYERS: list[set[str]] = [
         "api.files",
         "api.imports",
         "api.uploads",
+        "api.batches",
         "api.control",
         "api.app",
     },

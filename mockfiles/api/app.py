@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..backend import Backend
 from ..control import ControlService
 from ..profiles import Profile
-from . import files
+from . import batches, files
 from . import imports as imports_api
 from . import uploads as uploads_api
 from .control import ControlApp
@@ -28,6 +28,7 @@ SERVICE_ROUTES: tuple[Callable[[Profile], list[Route]], ...] = (
     imports_api.routes,
     files.routes,
     uploads_api.routes,
+    batches.routes,
 )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from mockfiles import (
     BatchRequest,
     MockFiles,
 )
+from mockfiles.services.batch_answers import chat_completion
 
 from .batch_helpers import CHAT, chat_lines, parse_jsonl
 
@@ -410,10 +412,31 @@ def test_an_override_expires_the_batch_on_demand(client: openai.OpenAI) -> None:
     ]
 
 
+def broken(request: BatchRequest) -> Any:
+    if request.line == 2:
+        return "not a body"
+    return None
+
+
+@pytest.mark.mockfiles(batch_responder=broken)
+def test_a_broken_responder_fails_the_batch_with_the_reason(client: openai.OpenAI) -> None:
+    batch = poll(client, create(client, upload(client, chat_lines(3))).id)
+    assert batch.status == "failed"
+    [error] = batch.errors.data
+    assert (error.code, error.line) == ("responder_error", 2)
+    assert "TypeError" in error.message and "'req-1'" in error.message
+    assert client.batches.retrieve(batch.id).status == "failed"  # stays put, no 500
+
+
+def default_body_the_general_way(request: BatchRequest) -> dict[str, Any]:
+    body, _ = chat_completion(request, int(time.time()))
+    return body
+
+
 def test_default_lines_equal_the_general_path() -> None:
-    """The chat answer written directly equals encoding the default body the general way."""
+    """The chat answer written directly equals the default body encoded the general way."""
     outputs = []
-    for responder in (None, lambda request: None):
+    for responder in (None, default_body_the_general_way):
         mock = MockFiles(seed=11, batch_responder=responder)
         client = mock.openai_client(max_retries=0)
         content = (
@@ -433,6 +456,7 @@ def test_default_lines_equal_the_general_path() -> None:
         with freeze_time("2030-02-02 00:00:00"):
             batch = poll(client, create(client, upload(client, content)).id)
             outputs.append(client.files.content(batch.output_file_id).read())
+            assert batch.usage.input_tokens > 0
     assert outputs[0] == outputs[1]
     assert len(parse_jsonl(outputs[0])) == 4
 

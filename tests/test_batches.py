@@ -626,3 +626,16 @@ def test_bad_options_are_refused() -> None:
         MockFiles(batch_durations={"validating": -1})
     with pytest.raises(ValueError, match=r"400\.\.599"):
         BatchErrorResponse.of(200, "fine")
+
+
+def test_a_file_sent_in_parts_is_a_batch_input(client: openai.OpenAI, tmp_path: Any) -> None:
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(chat_lines(50))
+    upload = client.uploads.upload_file_chunked(
+        file=path, mime_type="text/jsonl", purpose="batch", part_size=1000
+    )
+    assert upload.file is not None
+    batch = poll(client, create(client, upload.file.id).id)
+    assert batch.status == "completed" and batch.request_counts.completed == 50
+    lines = parse_jsonl(client.files.content(batch.output_file_id).read())
+    assert [line["custom_id"] for line in lines] == [f"req-{i}" for i in range(50)]

@@ -4,6 +4,7 @@ load scenarios."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from . import scenario_state
@@ -12,7 +13,16 @@ from .blobs import Blob
 from .journal import FileSeeded
 from .scenario_format import Doc
 from .scenario_state import LoadReport
+from .services.files import MAX_TIME
 from .store import StoredFile
+
+
+def _check_time(when: float, what: str) -> None:
+    if not (math.isfinite(when) and 0 <= when <= MAX_TIME):
+        raise ValueError(
+            f"the clock must read a Unix time between 0 and {MAX_TIME} (years 1970..9999); "
+            f"{what} would leave that range"
+        )
 
 
 class ControlService:
@@ -26,12 +36,16 @@ class ControlService:
         self.backend.reset()
 
     def advance_clock(self, seconds: float) -> float:
-        """Move the mock's clock forward; returns the new time."""
+        """Move the mock's clock forward; returns the new time. ``ValueError`` (and no
+        move) when the clock would leave years 1970..9999 or ``seconds`` is not finite."""
+        _check_time(self.backend.clock.now() + seconds, f"advancing by {seconds!r} seconds")
         self.backend.clock.advance(seconds)
         return self.backend.clock.now()
 
     def set_clock(self, when: float) -> float:
-        """Make the mock's clock read ``when`` (a Unix time); returns it."""
+        """Make the mock's clock read ``when`` (a Unix time); returns it. ``ValueError``
+        (and no move) outside years 1970..9999."""
+        _check_time(when, f"setting it to {when!r}")
         self.backend.clock.set(when)
         return self.backend.clock.now()
 

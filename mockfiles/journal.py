@@ -1,9 +1,16 @@
-"""The journal: every request the mock answered, with its response, in order."""
+"""The journal: every request the mock answered, with its response, in order.
+
+Bounded: it keeps metadata (method, path, headers, status, sizes, SHA-256 of uploads,
+form fields) for at most ``max_calls`` events (oldest dropped, :attr:`Journal.dropped`
+counts them) and request/response bodies only within ``max_body_bytes`` (oldest bodies
+dropped first; a refused request keeps no body).
+"""
 
 from __future__ import annotations
 
 import json
 import threading
+from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -17,38 +24,59 @@ RawHeaders = tuple[tuple[bytes, bytes], ...]
 
 _NO_FIELDS: Mapping[str, str] = MappingProxyType({})
 
+#: Default budget for the bodies the journal keeps (64 MiB).
+DEFAULT_JOURNAL_BYTES = 64 * 1024 * 1024
+#: Default number of calls (and other events) the journal keeps.
+DEFAULT_JOURNAL_CALLS = 10_000
+
+
+class BodyDropped(LookupError):
+    """The journal no longer holds this body (its budget was spent, or it was refused)."""
+
 
 class UploadedFile:
     """What a call uploaded: the file's name, declared type, size and content.
 
-    The digest is computed when first asked for, so recording an upload costs nothing
-    on the hot path; the journal keeps the uploaded content until ``reset()``.
+    The digest is computed when first asked for (or when the journal drops the content),
+    so recording an upload costs nothing on the hot path. The content stays while the
+    journal's body budget allows; size and digest stay always.
     """
 
-    __slots__ = ("_sha256", "blob", "content_type", "filename")
+    __slots__ = ("_sha256", "blob", "content_type", "filename", "size")
 
     def __init__(self, filename: str, content_type: str | None, blob: Blob) -> None:
         self.filename = filename
         self.content_type = content_type
-        self.blob = blob
+        #: The content, or None once the journal dropped it.
+        self.blob: Blob | None = blob
+        #: Bytes uploaded.
+        self.size: int = blob.size
         self._sha256: str | None = None
-
-    @property
-    def size(self) -> int:
-        """Bytes uploaded."""
-        return self.blob.size
 
     @property
     def sha256(self) -> str:
         """Hex SHA-256 of the uploaded bytes."""
         if self._sha256 is None:
+            assert self.blob is not None  # the digest is taken before the blob is dropped
             self._sha256 = self.blob.sha256()
         return self._sha256
 
     @property
     def content(self) -> bytes:
-        """The uploaded bytes."""
+        """The uploaded bytes; :class:`BodyDropped` once the journal let them go."""
+        if self.blob is None:
+            raise BodyDropped(
+                f"the journal dropped the content of {self.filename!r} ({self.size} bytes, "
+                f"sha256 {self.sha256}): over the journal's body budget, or the upload "
+                "was refused"
+            )
         return self.blob.read()
+
+    def drop_content(self) -> None:
+        """Let the content go, keeping its size and digest."""
+        if self.blob is not None:
+            self.sha256  # noqa: B018 - taken now, while the bytes are at hand
+            self.blob = None
 
     def __repr__(self) -> str:
         return (
@@ -80,6 +108,37 @@ class Call:
     files: tuple[UploadedFile, ...] = ()
     #: The tenant label the request acted for (None: not authenticated).
     tenant: str | None = None
+    #: Bytes of request body received (kept or not).
+    request_size: int = 0
+    #: Bytes of response body sent (kept or not).
+    response_size: int = 0
+    #: True once the journal let the request body go (budget spent, or refused).
+    request_dropped: bool = False
+    #: True once the journal let the response body go (budget spent).
+    response_dropped: bool = False
+    #: Body bytes the journal counts against its budget for this call.
+    held: int = 0
+
+    @property
+    def bodies_dropped(self) -> bool:
+        """Whether the journal let either body go."""
+        return self.request_dropped or self.response_dropped
+
+    def drop_request_body(self) -> None:
+        """Let the request body go; its size, the form fields and upload digests stay."""
+        if self.request_chunks is not None:
+            self.request_chunks = []
+            self.request_dropped = True
+        for uploaded in self.files:
+            uploaded.drop_content()
+
+    def drop_bodies(self) -> None:
+        """Let the request and response bodies go; sizes, digests and fields stay."""
+        self.drop_request_body()
+        if self.response_size:
+            self.response_chunks = []
+            self.response_dropped = True
+        self.held = 0
 
     @property
     def query(self) -> dict[str, str]:
@@ -88,7 +147,8 @@ class Call:
 
     @property
     def request_body(self) -> bytes:
-        """The request body as received (what was read of it)."""
+        """The request body as received (what was read of it; empty once dropped, see
+        :attr:`bodies_dropped`)."""
         return b"".join(self.request_chunks) if self.request_chunks else b""
 
     @property
@@ -135,7 +195,7 @@ class ClockMoved:
     set: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class FileSeeded:
     """A file created with ``add_file`` (not through HTTP)."""
 
@@ -144,41 +204,120 @@ class FileSeeded:
     purpose: str
     created_at: int
     expires_at: int | None
-    blob: Blob
+    #: The content, or None once the journal's body budget let it go.
+    blob: Blob | None
     tenant: str
+    held: int = 0
+
+    def drop_bodies(self) -> None:
+        """Let the content go."""
+        self.blob = None
+        self.held = 0
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class UrlRegistered:
     """A URL registered for imports."""
 
     url: str
     status: int
     headers: Mapping[str, str]
-    blob: Blob
+    #: The content, or None once the journal's body budget let it go.
+    blob: Blob | None
+    held: int = 0
+
+    def drop_bodies(self) -> None:
+        """Let the content go."""
+        self.blob = None
+        self.held = 0
 
 
 Event = Call | ClockMoved | FileSeeded | UrlRegistered
+_Holder = Call | FileSeeded | UrlRegistered
 
 
 class Journal:
     """Thread-safe, ordered list of :class:`Call`, plus the other events of a test
-    (clock moves, seeded files, registered URLs) that a scenario needs."""
+    (clock moves, seeded files, registered URLs) that a scenario needs.
 
-    def __init__(self) -> None:
-        self._calls: list[Call] = []
-        self._events: list[Event] = []
+    Keeps at most ``max_calls`` events (the oldest go first; :attr:`dropped` counts
+    them) and bodies within ``max_body_bytes`` (the oldest bodies go first; a call whose
+    bodies are over the whole budget, or that was refused, keeps none).
+    """
+
+    def __init__(
+        self,
+        max_body_bytes: int = DEFAULT_JOURNAL_BYTES,
+        max_calls: int = DEFAULT_JOURNAL_CALLS,
+    ) -> None:
+        if max_body_bytes < 0 or max_calls < 1:
+            raise ValueError("the journal needs max_body_bytes >= 0 and max_calls >= 1")
+        self.max_body_bytes = max_body_bytes
+        self.max_calls = max_calls
+        #: Events dropped (oldest first) to keep within :attr:`max_calls`.
+        self.dropped = 0
+        self._calls: deque[Call] = deque()
+        self._events: deque[Event] = deque()
+        # Events holding bodies, in the order they were counted (oldest first).
+        self._holders: deque[_Holder] = deque()
+        self._body_bytes = 0
         self._lock = threading.Lock()
 
+    @property
+    def body_bytes(self) -> int:
+        """Body bytes the journal holds now (at most :attr:`max_body_bytes`)."""
+        return self._body_bytes
+
     def append(self, call: Call) -> None:
+        """Record a call as it starts; :meth:`settle` counts its bodies once it ends."""
         with self._lock:
             self._calls.append(call)
-            self._events.append(call)
+            self._add_event(call)
+
+    def settle(self, call: Call) -> None:
+        """Count a finished call's bodies against the budget: a refused call (4xx/5xx,
+        or no response) keeps no request body, the oldest bodies go when over budget."""
+        with self._lock:
+            if call.status == 0 or call.status >= 400:
+                call.drop_request_body()
+            size = (
+                sum(len(c) for c in call.request_chunks) if call.request_chunks else 0
+            ) + sum(len(c) for c in call.response_chunks)
+            self._hold(call, size)
 
     def note(self, event: ClockMoved | FileSeeded | UrlRegistered) -> None:
         """Record a non-HTTP event in order with the calls."""
         with self._lock:
-            self._events.append(event)
+            self._add_event(event)
+            if not isinstance(event, ClockMoved) and event.blob is not None:
+                self._hold(event, event.blob.size)
+
+    def _add_event(self, event: Event) -> None:
+        self._events.append(event)
+        while len(self._events) > self.max_calls:
+            oldest = self._events.popleft()
+            self.dropped += 1
+            if isinstance(oldest, Call):
+                self._calls.popleft()
+            if not isinstance(oldest, ClockMoved):
+                self._body_bytes -= oldest.held
+                oldest.held = 0
+        while self._holders and self._holders[0].held == 0:
+            self._holders.popleft()
+
+    def _hold(self, holder: _Holder, size: int) -> None:
+        if size > self.max_body_bytes:
+            holder.drop_bodies()
+            return
+        if size == 0:
+            return
+        holder.held = size
+        self._holders.append(holder)
+        self._body_bytes += size
+        while self._body_bytes > self.max_body_bytes and self._holders:
+            oldest = self._holders.popleft()
+            self._body_bytes -= oldest.held
+            oldest.drop_bodies()
 
     @property
     def events(self) -> list[Event]:
@@ -187,9 +326,13 @@ class Journal:
             return list(self._events)
 
     def clear(self) -> None:
+        """Forget every call and event (and the count of dropped ones)."""
         with self._lock:
             self._calls.clear()
             self._events.clear()
+            self._holders.clear()
+            self._body_bytes = 0
+            self.dropped = 0
 
     @property
     def last(self) -> Call:

@@ -19,7 +19,7 @@ from .clock import Clock
 from .control import ControlService
 from .errors import NoSuchFile
 from .faults import Faults
-from .journal import Journal
+from .journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CALLS, Journal
 from .patching import patched_environ, route_hosts
 from .profiles import Profile, get_profile
 from .scenario_state import LoadReport
@@ -57,6 +57,9 @@ class MockFiles:
         batch_durations: Mapping[str, float] | None = None,
         batch_responder: Responder | None = None,
         batch_responses: Mapping[str, BatchAnswer | BaseException] | None = None,
+        journal_bytes: int = DEFAULT_JOURNAL_BYTES,
+        journal_calls: int = DEFAULT_JOURNAL_CALLS,
+        control_token: str | None = None,
         **profile_changes: Any,
     ) -> None:
         chosen = get_profile(profile)
@@ -74,6 +77,9 @@ class MockFiles:
             batch_durations=batch_durations,
             batch_responder=batch_responder,
             batch_responses=batch_responses,
+            journal_bytes=journal_bytes,
+            journal_calls=journal_calls,
+            control_token=control_token,
         )
         #: Reset, clock, seeding and scenarios, as the control routes offer them.
         self.control = ControlService(self.backend)

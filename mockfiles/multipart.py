@@ -7,6 +7,7 @@ oversize upload is refused without being held whole.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
@@ -17,6 +18,11 @@ from .blobs import Blob, Chunk
 from .errors import InvalidRequest
 
 FILE_FIELD = "file"
+
+# python-multipart logs what it skips (data after the last boundary, ...) as warnings;
+# with no handler configured they would reach the server's stderr. Malformed bodies are
+# answered with a 400 instead; an application that configures logging still sees them.
+logging.getLogger("python_multipart").addHandler(logging.NullHandler())
 
 
 @dataclass

@@ -63,12 +63,22 @@ def content_doc(data: bytes) -> Doc:
         return {"base64": base64.b64encode(data).decode("ascii")}
 
 
-def content_bytes(doc: Mapping[str, Any]) -> bytes:
+def content_bytes(doc: Mapping[str, Any] | None) -> bytes:
     """The bytes a CONTENT document holds."""
+    if doc is None:
+        raise ScenarioError(
+            "a step was recorded without its content (the journal's body budget let it go; "
+            "record with a larger journal_bytes)"
+        )
+    if not isinstance(doc, Mapping):
+        raise ScenarioError(f"content must be an object with 'text' or 'base64', got {doc!r}")
     if "text" in doc:
         return str(doc["text"]).encode("utf-8")
     if "base64" in doc:
-        return base64.b64decode(doc["base64"])
+        try:
+            return base64.b64decode(str(doc["base64"]), validate=True)
+        except ValueError:
+            raise ScenarioError("content 'base64' is not valid base64") from None
     raise ScenarioError(f"content needs 'text' or 'base64', got keys {sorted(doc)}")
 
 
@@ -180,6 +190,8 @@ def event_doc(event: Event) -> Doc:
         step: Doc = {"at": event.at, "request": request, "response": response}
         if event.tenant is not None:
             step["tenant"] = event.tenant
+        if event.bodies_dropped:
+            step["bodies_dropped"] = True
         return step
     if isinstance(event, ClockMoved):
         move = {"advance": event.advance} if event.advance is not None else {"set": event.set}
@@ -192,7 +204,7 @@ def event_doc(event: Event) -> Doc:
                 "purpose": event.purpose,
                 "created_at": event.created_at,
                 "expires_at": event.expires_at,
-                "content": content_doc(event.blob.read()),
+                "content": _content_or_none(event.blob),
                 "tenant": event.tenant,
             }
         }
@@ -202,9 +214,14 @@ def event_doc(event: Event) -> Doc:
             "url": event.url,
             "status": event.status,
             "headers": dict(event.headers),
-            "content": content_doc(event.blob.read()),
+            "content": _content_or_none(event.blob),
         }
     }
+
+
+def _content_or_none(blob: Blob | None) -> Doc | None:
+    """A CONTENT document, or None where the journal's body budget let the bytes go."""
+    return None if blob is None else content_doc(blob.read())
 
 
 def scenario_doc(

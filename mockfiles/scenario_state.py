@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .auth import SHARED_TENANT, Identity
 from .backend import Backend
 from .errors import MockFilesError
-from .journal import Call, FileSeeded
+from .journal import Call, Event, FileSeeded
 from .scenario_format import (
     Doc,
     ScenarioError,
@@ -34,13 +35,33 @@ def scenario_of(backend: Backend) -> Doc:
     """Everything ``backend`` saw since its last reset, as a scenario document."""
     events = backend.journal.events
     steps = [event_doc(event) for event in events]
+    return _head(backend, events) | {"steps": steps}
+
+
+def _head(backend: Backend, events: list[Event]) -> Doc:
     tenants: Doc = {}
     for event in events:
         tenant = event.tenant if isinstance(event, Call | FileSeeded) else None
         identity = None if tenant is None else backend.authenticator.identity_of(tenant)
         if tenant is not None and identity is not None and tenant not in tenants:
             tenants[tenant] = {"key": identity.key_hint, "project": identity.project}
-    return scenario_doc(backend.profile.name, backend.clock.now(), steps, tenants)
+    doc = scenario_doc(backend.profile.name, backend.clock.now(), [], tenants)
+    del doc["steps"]
+    if backend.journal.dropped:
+        doc["dropped_events"] = backend.journal.dropped
+    return doc
+
+
+def scenario_json_chunks(backend: Backend) -> Iterator[bytes]:
+    """:func:`scenario_of` as compact JSON, one step at a time (so a large journal is
+    never held twice, as documents and as text)."""
+    events = backend.journal.events
+    head = json.dumps(_head(backend, events), separators=(",", ":"))
+    yield head[:-1].encode() + b',"steps":['
+    for number, event in enumerate(events):
+        step = json.dumps(event_doc(event), separators=(",", ":")).encode()
+        yield step if number == 0 else b"," + step
+    yield b"]}"
 
 
 def save(doc: Doc, path: str | Path) -> Path:
@@ -109,7 +130,7 @@ def load_into(backend: Backend, source: str | Path | Doc) -> LoadReport:
             _load_step(backend, step, shift, number)
     except ScenarioError:
         raise
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise ScenarioError(f"a step cannot be loaded: {exc!r}") from None
     except MockFilesError as exc:  # a domain refusal (quota, limits) while loading
         raise ScenarioError(f"a step cannot be loaded: {exc}") from None

@@ -14,7 +14,13 @@ from .auth import Authenticator
 from .batch_types import BatchAnswer, Responder, check_durations
 from .clock import Clock
 from .faults import Faults
-from .journal import ClockMoved, Journal, UrlRegistered
+from .journal import (
+    DEFAULT_JOURNAL_BYTES,
+    DEFAULT_JOURNAL_CALLS,
+    ClockMoved,
+    Journal,
+    UrlRegistered,
+)
 from .profiles import IdFormat, Profile
 from .store import Store
 from .urls import RegisteredUrl, UrlRegistry
@@ -43,9 +49,15 @@ class State:
         batch_durations: Mapping[str, float] | None = None,
         batch_responder: Responder | None = None,
         batch_responses: Mapping[str, BatchAnswer | BaseException] | None = None,
+        journal_bytes: int = DEFAULT_JOURNAL_BYTES,
+        journal_calls: int = DEFAULT_JOURNAL_CALLS,
+        control_token: str | None = None,
     ) -> None:
         self.profile = profile
-        self.journal = Journal()
+        self.journal = Journal(max_body_bytes=journal_bytes, max_calls=journal_calls)
+        #: Callers from other hosts may use the control routes when they send this token
+        #: (``x-mockfiles-control-token``); loopback callers never need it.
+        self.control_token = control_token
         self.clock = Clock(listener=self._clock_moved)
         self.store = Store()
         self.urls = UrlRegistry(listener=self._url_registered)

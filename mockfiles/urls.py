@@ -63,8 +63,9 @@ class UrlRegistry:
             known = ", ".join(sorted(self._answers)) or "none"
             raise InvalidRequest(
                 f"Could not fetch content_url {url!r}: the mock works offline and this URL is "
-                f"not registered. Register what it serves with "
-                f"mock.urls.register({url!r}, content). Registered URLs: {known}.",
+                f"not registered. Register what it serves in Python with "
+                f"mock.urls.register({url!r}, content), or over HTTP with POST /_mock/urls "
+                f'{{"url": {url!r}, "content": {{"text": "..."}}}}. Registered URLs: {known}.',
                 param="content_url",
                 code="url_not_registered",
             )

@@ -2,15 +2,25 @@
 
 ``POST /_mock/reset``, ``POST /_mock/clock`` (``{"advance": s}`` or ``{"set": t}``),
 ``GET /_mock/journal`` (the scenario so far), ``POST /_mock/scenario`` (load one),
-``POST /_mock/files`` (seed a file), ``POST /_mock/urls`` (register a URL for imports).
-They are not authenticated and not journaled.
+``POST /_mock/files`` (seed a file), ``POST /_mock/urls`` (register a URL for imports),
+``POST /_mock/faults`` (queue a fault). They need no API key and are not journaled.
+
+Every body is checked against a JSON schema (types, finite ranges, no unknown fields)
+before anything changes: a refused request answers 400 with the envelope and leaves the
+state as it was. Only loopback callers are served, unless the mock has a control token
+and the caller sends it in ``x-mockfiles-control-token`` (403 otherwise).
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import json
+from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
+from jsonschema import Draft202012Validator
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, Router
@@ -19,25 +29,144 @@ from starlette.types import Receive, Scope, Send
 from ..control import ControlService
 from ..errors import InvalidRequest, MockFilesError
 from ..scenario_format import ScenarioError, content_bytes
+from ..scenario_state import scenario_json_chunks
+from ..services.files import MAX_TIME
+from .middleware import refuse_ambiguous_length
 from .render import JSON, error_response, file_object
 from .routing import MethodDispatch, invalid_url
+from .upload_schema import schema_error_message
 
 PREFIX = "/_mock"
 CONTROL_KEY = "mockfiles.control"
+#: The header a non-loopback caller sends the control token in.
+TOKEN_HEADER = "x-mockfiles-control-token"
+#: Control bodies larger than this are refused (scenarios included).
+MAX_CONTROL_BODY = 256 * 1024 * 1024
+
+
+class Forbidden(MockFilesError):
+    """A caller the control routes do not serve (403)."""
+
+    status = 403
+    error_type = "permission_error"
+
+
+def _refuse_constant(name: str) -> Any:
+    raise InvalidRequest(f"The body holds {name}, which is not a JSON number.")
+
+
+def _check_text(value: Any) -> None:
+    """Refuse lone surrogates anywhere in a document (they cannot be encoded)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidRequest(
+                f"The body holds text that cannot be encoded as UTF-8: {value!r} (a lone "
+                "surrogate). Send valid Unicode."
+            ) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item)
 
 
 async def _json(request: Request) -> Any:
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_CONTROL_BODY:
+            raise InvalidRequest(f"The body is over {MAX_CONTROL_BODY} bytes.")
     try:
-        return json.loads(await request.body())
+        document = json.loads(body, parse_constant=_refuse_constant)
     except ValueError:
         raise InvalidRequest("The body must be JSON.") from None
+    _check_text(document)
+    return document
 
 
-def _number(body: Any, key: str) -> float:
-    value = body.get(key) if isinstance(body, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidRequest(f"'{key}' must be a number of seconds, got {value!r}.", param=key)
-    return float(value)
+_TIME = {"type": "integer", "minimum": 0, "maximum": MAX_TIME}
+_CONTENT = {
+    "type": "object",
+    "additionalProperties": False,
+    "minProperties": 1,
+    "maxProperties": 1,
+    "properties": {"text": {"type": "string"}, "base64": {"type": "string"}},
+}
+_HEADERS = {"type": "object", "additionalProperties": {"type": "string"}}
+_NAME = {"type": "string", "minLength": 1, "maxLength": 1000}
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "seed": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "content": _CONTENT,
+            "filename": _NAME,
+            "purpose": {"type": "string"},
+            "expires_after_seconds": {"type": ["integer", "null"], "minimum": 0},
+            "created_at": {"anyOf": [_TIME, {"type": "null"}]},
+            "api_key": {"type": ["string", "null"], "minLength": 1},
+            "project": {"type": ["string", "null"], "minLength": 1},
+        },
+    },
+    "urls": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["url"],
+        "properties": {
+            "url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"},
+            "content": _CONTENT,
+            "status": {"type": "integer", "minimum": 100, "maximum": 599},
+            "headers": _HEADERS,
+        },
+    },
+    "faults": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["status"],
+        "properties": {
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "method": {
+                "type": ["string", "null"],
+                "enum": ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", None],
+            },
+            "path": {"type": "string", "minLength": 1},
+            "times": {"type": ["integer", "null"], "minimum": 1},
+            "headers": _HEADERS,
+            "message": {"type": "string"},
+            "type": {"type": "string"},
+            "code": {"type": "string"},
+        },
+    },
+    "scenario": {"type": "object"},
+}
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(SCHEMAS[name])
+
+
+_LEADS = {
+    "seed": "Cannot seed that file",
+    "urls": "Cannot register that URL",
+    "faults": "Cannot queue that fault",
+    "scenario": "Not a loadable scenario",
+}
+
+
+async def _checked(request: Request, schema: str) -> dict[str, Any]:
+    """The JSON body, valid for ``schema``; 400 naming the first problem otherwise."""
+    document = await _json(request)
+    error = next(iter(_validator(schema).iter_errors(document)), None)
+    if error is not None:
+        raise InvalidRequest(f"{_LEADS[schema]}: {schema_error_message(error)}.")
+    result: dict[str, Any] = document
+    return result
 
 
 def control_of(scope: Scope) -> ControlService:
@@ -52,26 +181,57 @@ async def reset(request: Request) -> Response:
     return JSON({"reset": True})
 
 
+def _number(body: dict[str, Any], key: str) -> float:
+    value = body[key]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidRequest(f"'{key}' must be a number of seconds, got {value!r}.", param=key)
+    try:
+        return float(value)
+    except OverflowError:
+        raise InvalidRequest(f"'{key}' is out of range: {value!r}.", param=key) from None
+
+
 async def clock(request: Request) -> Response:
     control = control_of(request.scope)
     body = await _json(request)
-    if isinstance(body, dict) and "advance" in body:
-        now = control.advance_clock(_number(body, "advance"))
-    elif isinstance(body, dict) and "set" in body:
-        now = control.set_clock(_number(body, "set"))
-    else:
+    if not isinstance(body, dict) or len(body) != 1 or not {"advance", "set"} & set(body):
         raise InvalidRequest('Send {"advance": seconds} or {"set": unix_time}.')
+    try:
+        if "advance" in body:
+            now = control.advance_clock(_number(body, "advance"))
+        else:
+            now = control.set_clock(_number(body, "set"))
+    except ValueError as exc:
+        raise InvalidRequest(f"Cannot move the clock: {exc}.", param=next(iter(body))) from None
     return JSON({"now": now})
 
 
+class _JournalResponse(Response):
+    """The scenario so far, streamed one step at a time."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks = chunks
+        self.status_code = 200
+        self.background = None
+        self.body = b""
+        self.raw_headers = [(b"content-type", b"application/json")]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        for chunk in self.chunks:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
 async def journal(request: Request) -> Response:
-    return JSON(control_of(request.scope).scenario())
+    return _JournalResponse(scenario_json_chunks(control_of(request.scope).backend))
 
 
 async def scenario(request: Request) -> Response:
     control = control_of(request.scope)
+    document = await _checked(request, "scenario")
     try:
-        report = control.load_scenario(await _json(request))
+        report = control.load_scenario(document)
     except ScenarioError as exc:
         raise InvalidRequest(f"Not a loadable scenario: {exc}.") from None
     return JSON({"loaded": True, "files": sum(report.files.values()), "tenants": report.describe()})
@@ -79,10 +239,11 @@ async def scenario(request: Request) -> Response:
 
 async def seed(request: Request) -> Response:
     control = control_of(request.scope)
-    body = await _json(request)
+    body = await _checked(request, "seed")
     try:
+        content = content_bytes(body.get("content", {"text": ""}))
         record = control.seed_file(
-            content_bytes(body.get("content", {})),
+            content,
             filename=body.get("filename", "file.jsonl"),
             purpose=body.get("purpose", "batch_output"),
             expires_after_seconds=body.get("expires_after_seconds"),
@@ -90,24 +251,48 @@ async def seed(request: Request) -> Response:
             api_key=body.get("api_key"),
             project=body.get("project"),
         )
-    except (ValueError, AttributeError, TypeError) as exc:
+    except ValueError as exc:
         raise InvalidRequest(f"Cannot seed that file: {exc}.") from None
     return JSON(file_object(control.backend.files, record))
 
 
 async def urls(request: Request) -> Response:
     control = control_of(request.scope)
-    body = await _json(request)
+    body = await _checked(request, "urls")
     try:
         control.backend.urls.register(
             body["url"],
             content_bytes(body.get("content", {"text": ""})),
-            status=int(body.get("status", 200)),
+            status=body.get("status", 200),
             headers=body.get("headers"),
         )
-    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+    except ValueError as exc:
         raise InvalidRequest(f"Cannot register that URL: {exc}.") from None
     return JSON({"registered": body["url"]})
+
+
+async def faults(request: Request) -> Response:
+    control = control_of(request.scope)
+    body = await _checked(request, "faults")
+    fault = control.backend.faults.add(
+        status=body["status"],
+        method=body.get("method"),
+        path=body.get("path", "*"),
+        times=body.get("times", 1),
+        headers=body.get("headers"),
+        message=body.get("message"),
+        error_type=body.get("type"),
+        code=body.get("code"),
+    )
+    return JSON(
+        {
+            "queued": True,
+            "status": fault.status,
+            "method": fault.method,
+            "path": fault.path,
+            "times": fault.remaining,
+        }
+    )
 
 
 CONTROL_ROUTES = [
@@ -117,10 +302,46 @@ CONTROL_ROUTES = [
     Route(f"{PREFIX}/scenario", MethodDispatch(POST=scenario)),
     Route(f"{PREFIX}/files", MethodDispatch(POST=seed)),
     Route(f"{PREFIX}/urls", MethodDispatch(POST=urls)),
+    Route(f"{PREFIX}/faults", MethodDispatch(POST=faults)),
 ]
 
 #: One router for every mock: the mock travels in the scope.
 CONTROL_ROUTER = Router(routes=CONTROL_ROUTES, default=invalid_url)
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` (a client address) is this machine."""
+    if host is None:
+        return False
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def check_caller(scope: Scope, token: str | None) -> None:
+    """Serve loopback callers; others only with the control token (403 otherwise)."""
+    client = scope.get("client")
+    if is_loopback(client[0] if client else None):
+        return
+    if token is not None:
+        sent = next(
+            (v for k, v in scope["headers"] if k == TOKEN_HEADER.encode()),
+            None,
+        )
+        if sent is not None and hmac.compare_digest(sent, token.encode()):
+            return
+        raise Forbidden(
+            f"The control routes need the control token in the '{TOKEN_HEADER}' header "
+            "for callers that are not on this machine.",
+            code="control_token_required",
+        )
+    raise Forbidden(
+        "The control routes answer loopback callers only. Start the server with "
+        f"--control-token TOKEN and send it in '{TOKEN_HEADER}' to use them from "
+        "another host.",
+        code="control_loopback_only",
+    )
 
 
 class ControlApp:
@@ -132,6 +353,8 @@ class ControlApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope[CONTROL_KEY] = self.control
         try:
+            check_caller(scope, self.control.backend.control_token)
+            refuse_ambiguous_length(scope["headers"])
             await CONTROL_ROUTER(scope, receive, send)
         except MockFilesError as error:
             await error_response(error)(scope, receive, send)

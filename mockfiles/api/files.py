@@ -16,7 +16,7 @@ from ..services.files import ListQuery
 from . import render
 from .context import backend_of, call_of, tenant_of
 from .routing import MethodDispatch
-from .upload_schema import check_upload
+from .upload_schema import check_upload, strict_int
 
 # Room for the multipart framing and the text fields around the file.
 MULTIPART_OVERHEAD = 1024 * 1024
@@ -90,14 +90,14 @@ def parse_list_query(request: Request, profile: Profile) -> ListQuery:
     max_limit = profile.list_max_limit
     raw_limit = params.get("limit")
     if raw_limit is not None:
-        try:
-            limit = int(raw_limit)
-        except ValueError:
+        parsed = strict_int(raw_limit)
+        if parsed is None:
             raise InvalidRequest(
                 f"Invalid 'limit': expected an integer, but got '{raw_limit}' instead.",
                 param="limit",
                 code="invalid_type",
-            ) from None
+            )
+        limit = parsed
         if limit < 1:
             raise InvalidRequest(
                 "Invalid 'limit': integer below minimum value. Expected a value >= 1, "

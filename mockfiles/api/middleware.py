@@ -28,13 +28,22 @@ from .render import error_response
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
-def _recording(receive: Receive, chunks: list[bytes]) -> Receive:
-    """``receive`` that also keeps each body chunk (a reference, not a copy)."""
+def _recording(receive: Receive, call: Call, budget: int) -> Receive:
+    """``receive`` that also keeps each body chunk (a reference, not a copy) while the
+    body fits the journal's ``budget``, and counts its size either way."""
+    chunks = call.request_chunks = []
 
     async def receive_and_keep() -> Message:
         message = await receive()
-        if message["type"] == "http.request" and message.get("body"):
-            chunks.append(message["body"])
+        if message["type"] == "http.request":
+            body = message.get("body")
+            if body:
+                call.request_size += len(body)
+                if call.request_size <= budget:
+                    chunks.append(body)
+                elif not call.request_dropped:
+                    chunks.clear()  # over the whole budget: the journal keeps no body
+                    call.request_dropped = True
         return message
 
     return receive_and_keep
@@ -89,6 +98,20 @@ async def _apply(fault: Fault, scope: Scope, send: Send) -> None:
         raise error
 
 
+def refuse_ambiguous_length(headers: list[tuple[bytes, bytes]]) -> None:
+    """A request with both Transfer-Encoding and Content-Length is refused (400), as
+    careful servers do (RFC 9112 6.3: such a message may be a smuggling attempt)."""
+    names = {name for name, _ in headers}
+    if b"transfer-encoding" in names and b"content-length" in names:
+        raise InvalidRequest(
+            "The request has both Transfer-Encoding and Content-Length headers; send one."
+        )
+
+
+#: The API version the service reports in ``openai-version``.
+OPENAI_VERSION = b"2020-10-01"
+
+
 def _header(headers: list[tuple[bytes, bytes]], wanted: bytes) -> str | None:
     for name, value in headers:
         if name == wanted:
@@ -133,25 +156,36 @@ class GatewayMiddleware:
         self.journal.append(call)
         request_id = b"req_" + os.urandom(16).hex().encode()
         started = False
+        began = time.perf_counter()
 
         async def send_and_record(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                elapsed_ms = int((time.perf_counter() - began) * 1000)
                 headers = message["headers"] = [
                     *message.get("headers", ()),
                     (b"x-request-id", request_id),
+                    (b"openai-version", OPENAI_VERSION),
+                    (b"openai-processing-ms", str(elapsed_ms).encode()),
                 ]
                 call.status = message["status"]
                 call.raw_response_headers = tuple(headers)
             elif message.get("body"):
-                call.response_chunks.append(message["body"])  # a reference, not a copy
+                body = message["body"]
+                call.response_size += len(body)
+                if call.response_size <= budget:
+                    call.response_chunks.append(body)  # a reference, not a copy
+                elif not call.response_dropped:
+                    call.response_chunks.clear()
+                    call.response_dropped = True
             await send(message)
 
+        budget = self.journal.max_body_bytes
         if scope["method"] in BODY_METHODS:
-            call.request_chunks = []
-            receive = _recording(receive, call.request_chunks)
+            receive = _recording(receive, call, budget)
         try:
+            refuse_ambiguous_length(scope["headers"])
             if len(self.faults):
                 fault = self.faults.take(scope["method"], scope["path"])
                 if fault is not None:
@@ -174,3 +208,5 @@ class GatewayMiddleware:
             if not started:
                 await error_response(ServerError())(scope, receive, send_and_record)
             raise
+        finally:
+            self.journal.settle(call)

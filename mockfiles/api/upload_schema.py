@@ -7,6 +7,7 @@ Messages follow the service's wording, which is jsonschema's:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -73,11 +74,18 @@ def _as_document(form: UploadForm) -> dict[str, Any]:
     return document
 
 
+_INTEGER = re.compile(r"-?[0-9]{1,30}")
+
+
+def strict_int(text: str) -> int | None:
+    """``text`` as an integer when it is plain ASCII decimal digits (an optional leading
+    minus, no spaces, underscores or other scripts' digits), else None."""
+    return int(text) if _INTEGER.fullmatch(text) else None
+
+
 def _integer_or_text(value: str) -> int | str:
-    try:
-        return int(value.strip())
-    except ValueError:
-        return value
+    number = strict_int(value)
+    return value if number is None else number
 
 
 def schema_error_message(error: ValidationError) -> str:

@@ -16,6 +16,40 @@ from ..validation import VALIDATORS, first_jsonl_problem, validate
 from .base import Doc, RecordedExchange
 
 
+#: Times (``created_at``, ``expires_at``) must fall within years 1970..9999.
+MAX_TIME = 253_402_300_799
+
+
+def check_filename(filename: str) -> None:
+    """Refuse a name no client could receive back: one that cannot be encoded as UTF-8
+    (a lone surrogate such as ``"\\udc80"``) or holds NUL. Other characters, LF
+    included, are kept as given (downloads quote them safely)."""
+    try:
+        filename.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidRequest(
+            f"Invalid filename {filename!r}: it cannot be encoded as UTF-8 (it holds a lone "
+            "surrogate). Send the name as valid Unicode text.",
+            param="filename",
+            code="invalid_filename",
+        ) from None
+    if "\x00" in filename:
+        raise InvalidRequest(
+            f"Invalid filename {filename!r}: it holds a NUL character.",
+            param="filename",
+            code="invalid_filename",
+        )
+
+
+def _check_time(value: int, what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TIME:
+        raise InvalidRequest(
+            f"Invalid '{what}': expected a whole Unix time between 0 and {MAX_TIME}, got "
+            f"{value!r}.",
+            param=what,
+        )
+
+
 @dataclass(frozen=True)
 class ListQuery:
     """A validated listing request."""
@@ -122,16 +156,24 @@ class FileService:
         failed: bool = False,
         file_id: str | None = None,
     ) -> StoredFile:
-        """Store a file as the service would (no upload-only checks); quota applies."""
+        """Store a file as the service would (no upload-only checks); quota applies.
+
+        Every way in (upload, import, seed, scenario) passes here: names that cannot be
+        encoded, duplicate ids and times outside years 1970..9999 are refused (400).
+        """
+        check_filename(filename)
         if file_id is not None and self.store.find(file_id) is not None:
             raise InvalidRequest(f"A file with id '{file_id}' already exists.", param="id")
         now = self.state.now()
         created = int(now) if created_at is None else created_at
+        _check_time(created, "created_at")
         seconds = (
             expires_after_seconds
             if expires_after_seconds is not None
             else self.profile.default_expiry(purpose)
         )
+        if seconds is not None:
+            _check_time(created + seconds, "expires_at")
         processing = self.state.processing_seconds
         record = StoredFile(
             id=file_id or self.state.new_id(),
@@ -259,8 +301,8 @@ class FileService:
                 failed=document.get("status") == "error",
                 status_details=document.get("status_details"),
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ScenarioError(f"a recorded file lacks a usable field: {exc}") from None
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise ScenarioError(f"a recorded file lacks a usable field: {exc!r}") from None
 
 
 def _uploaded_bytes(request: Doc) -> bytes:

@@ -81,6 +81,12 @@ class NoSuchFile(NotFound):
         self.file_id = file_id
 
 
+class RequestTimeout(MockFilesError):
+    """The client stopped sending the request body (408)."""
+
+    status = 408
+
+
 class ServerError(MockFilesError):
     """An unexpected failure inside the mock (500); never expected in normal use."""
 

@@ -280,9 +280,9 @@ class Journal:
         with self._lock:
             if call.status == 0 or call.status >= 400:
                 call.drop_request_body()
-            size = (
-                sum(len(c) for c in call.request_chunks) if call.request_chunks else 0
-            ) + sum(len(c) for c in call.response_chunks)
+            size = (sum(len(c) for c in call.request_chunks) if call.request_chunks else 0) + sum(
+                len(c) for c in call.response_chunks
+            )
             self._hold(call, size)
 
     def note(self, event: ClockMoved | FileSeeded | UrlRegistered) -> None:

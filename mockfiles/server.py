@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import signal
 import socket
 import threading
@@ -11,10 +12,18 @@ import time
 from collections.abc import Iterator
 from types import TracebackType
 
+import anyio
 import uvicorn
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .api.render import error_response
+from .errors import RequestTimeout
 from .mock import MockFiles
+
+#: Seconds a stop signal waits for requests in flight before cancelling them.
+GRACEFUL_SHUTDOWN_SECONDS = 3.0
+#: Seconds the server waits for the next piece of a request body before answering 408.
+BODY_READ_TIMEOUT_SECONDS = 30.0
 
 #: The real monotonic clock, captured at import. Kept inside a tuple: freezegun
 #: replaces module attributes that *are* the real clock functions, not tuple items.
@@ -54,10 +63,90 @@ class _ForegroundServer(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
-def serve(app: ASGIApp, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve ``app`` until SIGINT or SIGTERM, then shut down cleanly."""
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
-    _ForegroundServer(config).run()
+class BodyReadTimeout:
+    """Answers 408 when a client stops sending its request body for ``seconds`` (a
+    stalled upload must not hold a request, or a shutdown, forever)."""
+
+    def __init__(self, app: ASGIApp, seconds: float = BODY_READ_TIMEOUT_SECONDS) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body_done = False
+
+        async def timed_receive() -> Message:
+            nonlocal body_done
+            if body_done:
+                return await receive()
+            try:
+                with anyio.fail_after(self.seconds):
+                    message = await receive()
+            except TimeoutError:
+                body_done = True
+                raise RequestTimeout(
+                    f"The request body stalled: no data for {self.seconds:g} seconds."
+                ) from None
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_done = True
+            return message
+
+        started = False
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, timed_receive, send_and_note)
+        except RequestTimeout as error:  # an app that does not render mockfiles errors
+            if started:
+                raise
+            await error_response(error)(scope, receive, send)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (``port=0``: a free one); ``OSError`` when
+    the address is taken or cannot be bound."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections only
+    # for sockets that say so; without it, Nagle plus delayed ACKs cost 40 ms a request.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(
+    app: ASGIApp,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    sock: socket.socket | None = None,
+    graceful_seconds: float = GRACEFUL_SHUTDOWN_SECONDS,
+    body_timeout: float = BODY_READ_TIMEOUT_SECONDS,
+) -> None:
+    """Serve ``app`` (on ``sock`` if given, bound by :func:`bind`) until SIGINT or
+    SIGTERM, then shut down: requests in flight get ``graceful_seconds`` to finish."""
+    config = uvicorn.Config(
+        BodyReadTimeout(app, body_timeout),
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        timeout_graceful_shutdown=math.ceil(graceful_seconds),
+    )
+    sockets = [sock if sock is not None else bind(host, port)]
+    _ForegroundServer(config).run(sockets=sockets)
 
 
 class ThreadedServer:
@@ -69,16 +158,12 @@ class ThreadedServer:
 
     def __init__(self, target: MockFiles | ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
         app = target.app if isinstance(target, MockFiles) else target
-        # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections only
-        # for sockets that say so; without it, Nagle plus delayed ACKs cost 40 ms a request.
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, port))
+        self._socket = bind(host, port)
         self.host = host
         self.port: int = self._socket.getsockname()[1]
         self.base_path = target.profile.base_path if isinstance(target, MockFiles) else ""
         config = uvicorn.Config(
-            app,
+            BodyReadTimeout(app),
             log_level="warning",
             lifespan="off",
             loop="mockfiles.server:real_time_loop",

@@ -20,6 +20,10 @@ from typing import Literal
 from .blobs import Blob
 
 SortKey = tuple[int, int, str]
+
+#: Positions of removed files kept per tenant for cursors (the oldest are forgotten
+#: first: a cursor naming a file removed longer ago is then an unknown cursor).
+MAX_FORMER_KEYS = 10_000
 Order = Literal["asc", "desc"]
 
 
@@ -97,6 +101,7 @@ class Store:
         self._lock = threading.RLock()
         self._tenants: dict[str, _Tenant] = {}
         self._expiries: list[tuple[int, int, str, str]] = []
+        self._stale_expiries = 0
         self._seq = itertools.count(1)
 
     # -- writes ---------------------------------------------------------------
@@ -138,8 +143,26 @@ class Store:
                 keys = tenant.indexes[index_name]
                 del keys[bisect.bisect_left(keys, key)]
             tenant.former_keys[file_id] = key
+            if len(tenant.former_keys) > MAX_FORMER_KEYS:
+                del tenant.former_keys[next(iter(tenant.former_keys))]
             tenant.used_bytes -= record.bytes
+            if record.expires_at is not None:
+                self._stale_expiries += 1
+                if self._stale_expiries > 1024 and self._stale_expiries * 2 > len(self._expiries):
+                    self._compact_expiries()
             return record
+
+    def _compact_expiries(self) -> None:
+        """Drop expiry entries of files already removed (so deletes do not pile up)."""
+        self._expiries = [
+            entry
+            for entry in self._expiries
+            if (t := self._tenants.get(entry[2])) is not None
+            and (r := t.by_id.get(entry[3])) is not None
+            and r.seq == entry[1]
+        ]
+        heapq.heapify(self._expiries)
+        self._stale_expiries = 0
 
     def purge_expired(self, now: float) -> list[StoredFile]:
         """Remove every file whose ``expires_at`` is at or before ``now``."""
@@ -148,10 +171,14 @@ class Store:
             return purged
         with self._lock:
             while self._expiries and self._expiries[0][0] <= now:
-                _, _, tenant_name, file_id = heapq.heappop(self._expiries)
-                record = self.remove(tenant_name, file_id)
-                if record is not None:
+                _, seq, tenant_name, file_id = heapq.heappop(self._expiries)
+                record = self.get(tenant_name, file_id)
+                if record is not None and record.seq == seq:
+                    self.remove(tenant_name, file_id)
+                    self._stale_expiries -= 1  # its entry is already gone from the heap
                     purged.append(record)
+                else:
+                    self._stale_expiries -= 1
         return purged
 
     def clear(self) -> None:
@@ -159,6 +186,7 @@ class Store:
         with self._lock:
             self._tenants.clear()
             self._expiries.clear()
+            self._stale_expiries = 0
 
     # -- reads ----------------------------------------------------------------
 

@@ -17,7 +17,7 @@ import hmac
 import ipaddress
 import json
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -146,7 +146,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(SCHEMAS[name])
 

@@ -15,7 +15,6 @@ from ..store import Order, Page, StoredFile, UnknownCursor
 from ..validation import VALIDATORS, first_jsonl_problem, validate
 from .base import Doc, RecordedExchange
 
-
 #: Times (``created_at``, ``expires_at``) must fall within years 1970..9999.
 MAX_TIME = 253_402_300_799
 

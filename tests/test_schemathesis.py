@@ -60,3 +60,53 @@ def test_at_least_a_thousand_cases_ran() -> None:
     total = sum(CASES.values())
     print(f"schemathesis cases per operation: {CASES} (total {total})")
     assert total >= 1000, CASES
+
+
+# -- the stateful (linked) form: uploads feed retrieve, download and delete ---------
+
+STATEFUL_CALLS: dict[str, int] = {}
+LINKED_HITS: list[str] = []
+
+
+class FilesWorkflow(schema.as_state_machine()):  # type: ignore[misc]
+    """Sequences of calls where later steps use ids earlier responses returned."""
+
+    def setup(self) -> None:
+        MOCK.reset()
+
+    def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+        return {
+            "app": MOCK.app,
+            "base_url": MOCK.base_url,
+            "headers": {"Authorization": "Bearer sk-fuzz"},
+        }
+
+    def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+        label = case.operation.label
+        STATEFUL_CALLS[label] = STATEFUL_CALLS.get(label, 0) + 1
+        assert response.status_code < 500, response.text
+        if response.status_code >= 400:
+            body = response.json()
+            assert set(body) == {"error"} and set(body["error"]) == ENVELOPE_KEYS, body
+            return
+        path_id = (case.path_parameters or {}).get("file_id")
+        if path_id is not None and response.status_code == 200:
+            LINKED_HITS.append(label)  # an id that an earlier response created
+        if case.operation.path != "/files/{file_id}/content":
+            case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+
+
+def test_stateful_linked_sequences() -> None:
+    assert schema.operations_with_incoming_links(), "no links: the stateful form tests nothing"
+    FilesWorkflow.run(
+        settings=settings(
+            max_examples=150,
+            stateful_step_count=8,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
+    )
+    print(f"stateful calls per operation: {STATEFUL_CALLS}; linked 2xx: {len(LINKED_HITS)}")
+    assert sum(STATEFUL_CALLS.values()) >= 300, STATEFUL_CALLS
+    assert LINKED_HITS, "no step ever reached a file an earlier step created"

@@ -235,6 +235,17 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def non_loopback_warning(host: str) -> str | None:
+    """The warning ``serve`` prints when ``host`` lets other machines in (else None)."""
+    if _is_loopback(host):
+        return None
+    return (
+        f"mockfiles serve: warning: {host} is not a loopback address; other machines can "
+        "reach this mock (any API key is accepted unless --api-key is given; /_mock "
+        "routes refuse them unless --control-token is set)"
+    )
+
+
 def _serve(args: argparse.Namespace) -> int:
     loaded = scenario.read(args.load) if args.load else None
     profile = args.profile or (loaded or {}).get("profile", "openai")
@@ -263,14 +274,9 @@ def _serve(args: argparse.Namespace) -> int:
             **changes,
         )
         report = mock.load_scenario(loaded) if loaded is not None else None
-        if not _is_loopback(args.host):
-            print(
-                f"mockfiles serve: warning: {args.host} is not a loopback address; other "
-                "machines can reach this mock (any API key is accepted unless --api-key "
-                "is given; /_mock routes refuse them unless --control-token is set)",
-                file=sys.stderr,
-                flush=True,
-            )
+        warning = non_loopback_warning(args.host)
+        if warning is not None:
+            print(warning, file=sys.stderr, flush=True)
         print(f"mockfiles ({mock.profile.name} profile) serving on {mock.base_url}", flush=True)
         print("\n".join(env_lines(mock)), flush=True)
         if report is not None:

@@ -278,8 +278,8 @@ class Journal:
         """Count a finished call's bodies against the budget: a refused call (4xx/5xx,
         or no response) keeps no request body, the oldest bodies go when over budget."""
         with self._lock:
-            if call.status == 0 or call.status >= 400:
-                call.drop_request_body()
+            if call.status == 0 or call.status >= 400 or call.request_dropped:
+                call.drop_request_body()  # refused, or over the whole budget as it arrived
             size = (sum(len(c) for c in call.request_chunks) if call.request_chunks else 0) + sum(
                 len(c) for c in call.response_chunks
             )

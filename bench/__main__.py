@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import (
     bench_batches,
     bench_fixture,
+    bench_memory,
     bench_retrieve,
     bench_scale,
     bench_server,
@@ -20,6 +21,7 @@ results = {
     "fixture": bench_fixture.main(),
     "server": bench_server.main(),
     "batches": bench_batches.main(),
+    "memory": bench_memory.main(),
 }
 print(
     "\ntargets met:", ", ".join(f"{name}={'yes' if ok else 'NO'}" for name, ok in results.items())

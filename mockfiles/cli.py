@@ -17,7 +17,13 @@ from .mock import MockFiles
 from .profile_table import markdown_table
 from .profiles import PROFILES, Profile
 from .scenario_format import ScenarioError
-from .server import BODY_READ_TIMEOUT_SECONDS, GRACEFUL_SHUTDOWN_SECONDS, bind, serve
+from .server import (
+    BODY_READ_TIMEOUT_SECONDS,
+    GRACEFUL_SHUTDOWN_SECONDS,
+    bind,
+    return_freed_memory_promptly,
+    serve,
+)
 from .validation import VALIDATORS, validate
 
 
@@ -282,6 +288,7 @@ def _serve(args: argparse.Namespace) -> int:
         if report is not None:
             lines = (f"loaded {args.load}: {line}" for line in report.describe())
             print("\n".join(lines), flush=True)
+        return_freed_memory_promptly()
         serve(
             mock.app,
             sock=sock,

@@ -1,9 +1,10 @@
 """The journal: every request the mock answered, with its response, in order.
 
-Bounded: it keeps metadata (method, path, headers, status, sizes, SHA-256 of uploads,
-form fields) for at most ``max_calls`` events (oldest dropped, :attr:`Journal.dropped`
-counts them) and request/response bodies only within ``max_body_bytes`` (oldest bodies
-dropped first; a refused request keeps no body).
+Bounded: it holds at most ``max_bytes`` (bodies plus an estimate of each call's
+metadata) and ``max_calls`` events. Bodies go first, oldest first: a call keeps its
+metadata (method, path, headers, status, sizes, SHA-256 of uploads, form fields) after
+its bodies go; then the oldest events go (:attr:`Journal.dropped` counts them). A
+refused request keeps no body.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ RawHeaders = tuple[tuple[bytes, bytes], ...]
 
 _NO_FIELDS: Mapping[str, str] = MappingProxyType({})
 
-#: Default budget for the bodies the journal keeps (64 MiB).
+#: Default memory budget of the journal: bodies plus metadata estimate (64 MiB).
 DEFAULT_JOURNAL_BYTES = 64 * 1024 * 1024
 #: Default number of calls (and other events) the journal keeps.
 DEFAULT_JOURNAL_CALLS = 10_000
@@ -118,6 +119,8 @@ class Call:
     response_dropped: bool = False
     #: Body bytes the journal counts against its budget for this call.
     held: int = 0
+    #: The journal's estimate of this call's metadata (-1: the journal let it go).
+    meta: int = 0
 
     @property
     def bodies_dropped(self) -> bool:
@@ -208,6 +211,7 @@ class FileSeeded:
     blob: Blob | None
     tenant: str
     held: int = 0
+    meta: int = 400
 
     def drop_bodies(self) -> None:
         """Let the content go."""
@@ -225,6 +229,7 @@ class UrlRegistered:
     #: The content, or None once the journal's body budget let it go.
     blob: Blob | None
     held: int = 0
+    meta: int = 400
 
     def drop_bodies(self) -> None:
         """Let the content go."""
@@ -236,50 +241,66 @@ Event = Call | ClockMoved | FileSeeded | UrlRegistered
 _Holder = Call | FileSeeded | UrlRegistered
 
 
+def _estimate(call: Call) -> int:
+    """Roughly what a call's metadata costs in memory (objects, headers, fields)."""
+    headers = (*call.raw_request_headers, *call.raw_response_headers)
+    size = 600 + len(call.path) + len(call.query_string)
+    size += sum(110 + len(name) + len(value) for name, value in headers)
+    size += sum(110 + len(name) + len(value) for name, value in call.form.items())
+    return size + sum(300 + len(uploaded.filename) for uploaded in call.files)
+
+
 class Journal:
     """Thread-safe, ordered list of :class:`Call`, plus the other events of a test
     (clock moves, seeded files, registered URLs) that a scenario needs.
 
-    Keeps at most ``max_calls`` events (the oldest go first; :attr:`dropped` counts
-    them) and bodies within ``max_body_bytes`` (the oldest bodies go first; a call whose
-    bodies are over the whole budget, or that was refused, keeps none).
+    Holds at most ``max_bytes``: bodies plus an estimate of each event's metadata. Over
+    it, the oldest bodies go first (a call keeps its metadata: sizes, digests, fields),
+    then the oldest events. It also keeps at most ``max_calls`` events. :attr:`dropped`
+    counts the events let go. A refused call (4xx/5xx) keeps no request body; a body
+    larger than the whole budget is never kept.
     """
 
     def __init__(
         self,
-        max_body_bytes: int = DEFAULT_JOURNAL_BYTES,
+        max_bytes: int = DEFAULT_JOURNAL_BYTES,
         max_calls: int = DEFAULT_JOURNAL_CALLS,
     ) -> None:
-        if max_body_bytes < 0 or max_calls < 1:
-            raise ValueError("the journal needs max_body_bytes >= 0 and max_calls >= 1")
-        self.max_body_bytes = max_body_bytes
+        if max_bytes < 0 or max_calls < 1:
+            raise ValueError("the journal needs max_bytes >= 0 and max_calls >= 1")
+        self.max_bytes = max_bytes
         self.max_calls = max_calls
-        #: Events dropped (oldest first) to keep within :attr:`max_calls`.
+        #: Events dropped (oldest first) to keep within :attr:`max_calls` / :attr:`max_bytes`.
         self.dropped = 0
         self._calls: deque[Call] = deque()
         self._events: deque[Event] = deque()
         # Events holding bodies, in the order they were counted (oldest first).
         self._holders: deque[_Holder] = deque()
-        self._body_bytes = 0
+        self._held = 0
         self._lock = threading.Lock()
 
     @property
-    def body_bytes(self) -> int:
-        """Body bytes the journal holds now (at most :attr:`max_body_bytes`)."""
-        return self._body_bytes
+    def held_bytes(self) -> int:
+        """What the journal holds now, bodies plus metadata estimate (<= :attr:`max_bytes`)."""
+        return self._held
 
     def append(self, call: Call) -> None:
-        """Record a call as it starts; :meth:`settle` counts its bodies once it ends."""
+        """Record a call as it starts; :meth:`settle` counts it once it ends."""
         with self._lock:
             self._calls.append(call)
             self._add_event(call)
 
     def settle(self, call: Call) -> None:
-        """Count a finished call's bodies against the budget: a refused call (4xx/5xx,
-        or no response) keeps no request body, the oldest bodies go when over budget."""
+        """Count a finished call against the budget: a refused call (4xx/5xx, or no
+        response) keeps no request body, the oldest bodies go when over budget."""
         with self._lock:
             if call.status == 0 or call.status >= 400 or call.request_dropped:
                 call.drop_request_body()  # refused, or over the whole budget as it arrived
+            if call.meta < 0:  # already let go while it was running
+                call.drop_bodies()
+                return
+            call.meta = _estimate(call)
+            self._held += call.meta
             size = (sum(len(c) for c in call.request_chunks) if call.request_chunks else 0) + sum(
                 len(c) for c in call.response_chunks
             )
@@ -290,34 +311,39 @@ class Journal:
         with self._lock:
             self._add_event(event)
             if not isinstance(event, ClockMoved) and event.blob is not None:
+                self._held += event.meta
                 self._hold(event, event.blob.size)
 
     def _add_event(self, event: Event) -> None:
         self._events.append(event)
         while len(self._events) > self.max_calls:
-            oldest = self._events.popleft()
-            self.dropped += 1
-            if isinstance(oldest, Call):
-                self._calls.popleft()
-            if not isinstance(oldest, ClockMoved):
-                self._body_bytes -= oldest.held
-                oldest.held = 0
+            self._drop_oldest_event()
+
+    def _drop_oldest_event(self) -> None:
+        oldest = self._events.popleft()
+        self.dropped += 1
+        if isinstance(oldest, Call):
+            self._calls.popleft()
+        if not isinstance(oldest, ClockMoved):
+            self._held -= oldest.held + max(oldest.meta, 0)
+            oldest.held = 0
+            oldest.meta = -1  # gone: a call still running counts nothing when it ends
         while self._holders and self._holders[0].held == 0:
             self._holders.popleft()
 
     def _hold(self, holder: _Holder, size: int) -> None:
-        if size > self.max_body_bytes:
+        if size > self.max_bytes:
             holder.drop_bodies()
-            return
-        if size == 0:
-            return
-        holder.held = size
-        self._holders.append(holder)
-        self._body_bytes += size
-        while self._body_bytes > self.max_body_bytes and self._holders:
+        elif size:
+            holder.held = size
+            self._holders.append(holder)
+            self._held += size
+        while self._held > self.max_bytes and self._holders:
             oldest = self._holders.popleft()
-            self._body_bytes -= oldest.held
+            self._held -= oldest.held
             oldest.drop_bodies()
+        while self._held > self.max_bytes and len(self._events) > 1:
+            self._drop_oldest_event()
 
     @property
     def events(self) -> list[Event]:
@@ -331,7 +357,7 @@ class Journal:
             self._calls.clear()
             self._events.clear()
             self._holders.clear()
-            self._body_bytes = 0
+            self._held = 0
             self.dropped = 0
 
     @property

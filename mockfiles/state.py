@@ -54,7 +54,7 @@ class State:
         control_token: str | None = None,
     ) -> None:
         self.profile = profile
-        self.journal = Journal(max_body_bytes=journal_bytes, max_calls=journal_calls)
+        self.journal = Journal(max_bytes=journal_bytes, max_calls=journal_calls)
         #: Callers from other hosts may use the control routes when they send this token
         #: (``x-mockfiles-control-token``); loopback callers never need it.
         self.control_token = control_token

@@ -226,9 +226,9 @@ def test_filename_checks_in_multipart_uploads(served: tuple[MockFiles, httpx.Cli
     def raw_upload(filename: bytes) -> httpx.Response:
         body = (
             f"--{boundary}\r\nContent-Disposition: form-data; name=purpose\r\n\r\nbatch\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=file; filename=\"".encode()
+            f'--{boundary}\r\nContent-Disposition: form-data; name=file; filename="'.encode()
             + filename
-            + f'"\r\nContent-Type: application/jsonl\r\n\r\n'.encode()
+            + b'"\r\nContent-Type: application/jsonl\r\n\r\n'
             + LINE
             + f"\r\n--{boundary}--\r\n".encode()
         )
@@ -256,9 +256,7 @@ def test_lone_surrogate_filename_refused_by_compass_import() -> None:
     mock.urls.register(url, LINE)
     with ThreadedServer(mock) as server, httpx.Client(base_url=server.base_url) as http:
         auth = {"api-key": "sk-A"}
-        body = (
-            f'{{"content_url": "{url}", "filename": "x\\udc80.jsonl", "purpose": "fine-tune"}}'
-        )
+        body = f'{{"content_url": "{url}", "filename": "x\\udc80.jsonl", "purpose": "fine-tune"}}'
         response = http.post("/files/import", content=body, headers=auth)
         assert_envelope(response)
         assert mock.stored_files() == []
@@ -304,7 +302,7 @@ async def test_control_token_lets_other_hosts_in() -> None:
 
 
 def test_tenant_labels_do_not_collide(served: tuple[MockFiles, httpx.Client]) -> None:
-    mock, http = served
+    _, http = served
     owner = {"Authorization": "Bearer sk-A", "OpenAI-Project": "p"}
     made = http.post(
         "/v1/files", headers=owner, data={"purpose": "batch"}, files={"file": ("a.jsonl", LINE)}

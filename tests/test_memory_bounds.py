@@ -39,22 +39,23 @@ def _line(size: int) -> bytes:
 
 
 def test_journal_keeps_bodies_within_its_budget() -> None:
-    mock = MockFiles(journal_bytes=6000)
-    contents = [_line(2000) for _ in range(5)]
+    mock = MockFiles(journal_bytes=20_000)
+    contents = [_line(4000) for _ in range(5)]
     with httpx.Client(transport=mock.transport("httpx"), base_url=mock.root_url) as http:
         for content in contents:
             assert _upload(http, content).status_code == 200
     uploads = mock.calls.filter("POST", "/v1/files")
     assert len(uploads) == 5
-    assert mock.journal.body_bytes <= 6000
+    assert mock.journal.held_bytes <= 20_000
+    assert mock.journal.dropped == 0  # metadata of every call is still there
     oldest, newest = uploads[0], uploads[-1]
     assert oldest.bodies_dropped and oldest.request_body == b""
-    assert oldest.request_size > 2000
+    assert oldest.request_size > 4000
     assert oldest.form == {"purpose": "batch"}
     assert oldest.files[0].size == len(contents[0])
     assert oldest.files[0].sha256 == hashlib.sha256(contents[0]).hexdigest()
     with pytest.raises(BodyDropped, match="journal"):
-        oldest.files[0].content
+        _ = oldest.files[0].content
     assert not newest.bodies_dropped
     assert newest.files[0].content == contents[-1]
     assert newest.response_json["object"] == "file"
@@ -72,7 +73,19 @@ def test_refused_uploads_keep_no_body() -> None:
     assert too_large.request_body == b"" and too_large.request_size > 1000
     assert bad_purpose.request_body == b"" and bad_purpose.files[0].size == 500
     assert too_large.response_json["error"]["message"]  # the answer is kept
-    assert mock.journal.body_bytes < 1000
+    # what it holds is the calls' metadata and the error answers, no request body
+    held = sum(call.meta + len(call.response_body) for call in mock.calls)
+    assert mock.journal.held_bytes == held
+
+
+def test_journal_drops_oldest_calls_when_metadata_alone_is_over_budget() -> None:
+    mock = MockFiles(journal_bytes=10_000)
+    with httpx.Client(transport=mock.transport("httpx"), base_url=mock.root_url) as http:
+        for _ in range(50):
+            assert http.get("/v1/files", headers=KEY).status_code == 200
+    assert mock.journal.held_bytes <= 10_000
+    assert 0 < len(mock.calls) < 50 and mock.journal.dropped == 50 - len(mock.calls)
+    assert mock.calls.last.status == 200
 
 
 def test_journal_keeps_at_most_journal_calls() -> None:

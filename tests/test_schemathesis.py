@@ -93,7 +93,9 @@ class FilesWorkflow(schema.as_state_machine()):  # type: ignore[misc]
         if path_id is not None and response.status_code == 200:
             LINKED_HITS.append(label)  # an id that an earlier response created
         if case.operation.path != "/files/{file_id}/content":
-            case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+            case.validate_response(
+                response, checks=[not_a_server_error, response_schema_conformance]
+            )
 
 
 def test_stateful_linked_sequences() -> None:

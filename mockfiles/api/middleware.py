@@ -181,7 +181,7 @@ class GatewayMiddleware:
                     call.response_dropped = True
             await send(message)
 
-        budget = self.journal.max_body_bytes
+        budget = self.journal.max_bytes
         if scope["method"] in BODY_METHODS:
             receive = _recording(receive, call, budget)
         try:

@@ -270,6 +270,18 @@ def test_lone_surrogate_filename_refused_by_compass_import() -> None:
         assert "mock.urls.register(" in message and "POST /_mock/urls" in message
 
 
+def test_lone_surrogate_filename_refused_by_uploads(
+    served: tuple[MockFiles, httpx.Client],
+) -> None:
+    mock, http = served
+    body = (
+        '{"filename": "x\\udc80.jsonl", "purpose": "batch", "bytes": 3, "mime_type": "text/plain"}'
+    )
+    assert "UTF-8" in assert_envelope(http.post("/v1/uploads", content=body, headers=KEY))
+    assert http.get("/_mock/journal").status_code == 200
+    assert mock.stored_files() == []
+
+
 # -- 4. who may use the control routes --------------------------------------------------
 
 

@@ -122,6 +122,7 @@ class FileService:
 
     def check_name(self, filename: str, purpose: str) -> None:
         """The checks on a new file's name and purpose that need no content."""
+        check_filename(filename)
         if not filename.strip():
             raise InvalidRequest("The file part has an empty filename.", param="file")
         if len(filename) > self.profile.max_filename_chars:

@@ -282,6 +282,22 @@ def test_lone_surrogate_filename_refused_by_uploads(
     assert mock.stored_files() == []
 
 
+def test_json_bodies_with_unencodable_text_or_nan_are_refused(
+    served: tuple[MockFiles, httpx.Client],
+) -> None:
+    mock, http = served
+    file_id = upload(http).json()["id"]
+    batch = (
+        f'{{"input_file_id": "{file_id}", "endpoint": "/v1/chat/completions", '
+        '"completion_window": "24h", "metadata": {"k": "\\udc80"}}'
+    )
+    assert "UTF-8" in assert_envelope(http.post("/v1/batches", content=batch, headers=KEY))
+    assert http.get("/v1/batches", headers=KEY).status_code == 200
+    bad_upload = '{"filename": "a.jsonl", "purpose": "batch", "bytes": NaN, "mime_type": "x"}'
+    assert_envelope(http.post("/v1/uploads", content=bad_upload, headers=KEY))
+    assert http.get("/_mock/journal").status_code == 200
+
+
 # -- 4. who may use the control routes --------------------------------------------------
 
 

@@ -42,6 +42,7 @@ LAYERS: list[set[str]] = [
         "api.context",
         "api.render",
         "api.routing",
+        "api.json_input",
         "api.upload_schema",
         "api.middleware",
         "api.files",

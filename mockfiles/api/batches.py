@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -12,7 +11,7 @@ from starlette.routing import Route
 from ..errors import FileTooLarge, InvalidRequest
 from ..profiles import Profile
 from ..services.batches import LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, Batch, BatchSpec
-from . import render
+from . import json_input, render
 from .context import backend_of, tenant_of
 from .routing import MethodDispatch
 
@@ -102,7 +101,7 @@ async def _json_body(request: Request) -> Any:
         if len(body) > MAX_CREATE_BODY:
             raise FileTooLarge(f"The request body is over {MAX_CREATE_BODY} bytes.")
     try:
-        return json.loads(body)
+        return json_input.loads(body)
     except ValueError:
         raise InvalidRequest(INVALID_JSON) from None
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -31,6 +30,7 @@ from ..errors import InvalidRequest, MockFilesError
 from ..scenario_format import ScenarioError, content_bytes
 from ..scenario_state import scenario_json_chunks
 from ..services.files import MAX_TIME
+from . import json_input
 from .middleware import refuse_ambiguous_length
 from .render import JSON, error_response, file_object
 from .routing import MethodDispatch, invalid_url
@@ -51,29 +51,6 @@ class Forbidden(MockFilesError):
     error_type = "permission_error"
 
 
-def _refuse_constant(name: str) -> Any:
-    raise InvalidRequest(f"The body holds {name}, which is not a JSON number.")
-
-
-def _check_text(value: Any) -> None:
-    """Refuse lone surrogates anywhere in a document (they cannot be encoded)."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise InvalidRequest(
-                f"The body holds text that cannot be encoded as UTF-8: {value!r} (a lone "
-                "surrogate). Send valid Unicode."
-            ) from None
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_text(key)
-            _check_text(item)
-    elif isinstance(value, list):
-        for item in value:
-            _check_text(item)
-
-
 async def _json(request: Request) -> Any:
     body = bytearray()
     async for chunk in request.stream():
@@ -81,11 +58,9 @@ async def _json(request: Request) -> Any:
         if len(body) > MAX_CONTROL_BODY:
             raise InvalidRequest(f"The body is over {MAX_CONTROL_BODY} bytes.")
     try:
-        document = json.loads(body, parse_constant=_refuse_constant)
+        return json_input.loads(body)
     except ValueError:
-        raise InvalidRequest("The body must be JSON.") from None
-    _check_text(document)
-    return document
+        raise InvalidRequest("The body must be JSON (NaN and Infinity are not).") from None
 
 
 _TIME = {"type": "integer", "minimum": 0, "maximum": MAX_TIME}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Any
 
@@ -13,7 +12,7 @@ from starlette.routing import Route
 
 from ..errors import FileTooLarge, InvalidRequest
 from ..profiles import Profile
-from . import render
+from . import json_input, render
 from .context import backend_of, tenant_of
 from .routing import MethodDispatch
 from .upload_schema import schema_error_message
@@ -50,7 +49,7 @@ async def _json_body(request: Request) -> Any:
         if len(body) > MAX_IMPORT_BODY:
             raise FileTooLarge(f"The import request body is over {MAX_IMPORT_BODY} bytes.")
     try:
-        return json.loads(body)
+        return json_input.loads(body)
     except ValueError:
         raise InvalidRequest(INVALID_JSON) from None
 

@@ -3,7 +3,6 @@ cancel). Parse the request, call the Uploads service, render."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from functools import lru_cache
 from typing import Any
@@ -19,7 +18,7 @@ from ..journal import UploadedFile
 from ..multipart import UploadLimits, read_upload
 from ..profiles import Profile
 from ..services.uploads import Upload, UploadPart, UploadService, part_too_large
-from . import render
+from . import json_input, render
 from .context import backend_of, call_of, tenant_of
 from .imports import INVALID_JSON
 from .routing import MethodDispatch
@@ -82,7 +81,7 @@ async def _json_body(request: Request, validator: Draft202012Validator) -> dict[
         if len(body) > MAX_JSON_BODY:
             raise InvalidRequest(f"The request body is over {MAX_JSON_BODY} bytes of JSON.")
     try:
-        document = json.loads(body)
+        document = json_input.loads(body)
     except ValueError:
         raise InvalidRequest(INVALID_JSON) from None
     error = next(iter(validator.iter_errors(document)), None)

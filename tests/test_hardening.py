@@ -296,6 +296,7 @@ def test_json_bodies_with_unencodable_text_or_nan_are_refused(
     bad_upload = '{"filename": "a.jsonl", "purpose": "batch", "bytes": NaN, "mime_type": "x"}'
     assert_envelope(http.post("/v1/uploads", content=bad_upload, headers=KEY))
     assert http.get("/_mock/journal").status_code == 200
+    assert [f.id for f in mock.stored_files()] == [file_id]
 
 
 # -- 4. who may use the control routes --------------------------------------------------

@@ -27,6 +27,11 @@ class Clock:
         """The current Unix time in seconds, as the mock sees it."""
         return time.time() + self._offset
 
+    @property
+    def offset(self) -> float:
+        """Seconds the clock is ahead of ``time.time()`` (negative: behind)."""
+        return self._offset
+
     def advance(self, seconds: float) -> None:
         """Move the clock forward (or back, if negative) by ``seconds``."""
         with self._lock:

@@ -10,7 +10,7 @@ from pathlib import Path
 from . import scenario_state
 from .backend import Backend
 from .blobs import Blob
-from .journal import FileSeeded
+from .journal import ClockMoved, FileSeeded
 from .scenario_format import Doc
 from .scenario_state import LoadReport
 from .services.files import MAX_TIME
@@ -48,6 +48,18 @@ class ControlService:
         _check_time(when, f"setting it to {when!r}")
         self.backend.clock.set(when)
         return self.backend.clock.now()
+
+    def follow_real_time(self) -> float:
+        """Drop the clock's offset: it reads real time again; returns the time.
+
+        Journaled as the move it is (back by the offset), so a scenario replays it.
+        """
+        clock = self.backend.clock
+        offset = clock.offset
+        clock.follow_real_time()
+        if offset:
+            self.backend.journal.note(ClockMoved(advance=-offset))
+        return clock.now()
 
     def seed_file(
         self,

@@ -261,6 +261,11 @@ class Store:
             records.sort(key=lambda r: r.sort_key)
         return iter(records)
 
+    def tenants(self) -> list[str]:
+        """Every tenant that holds (or held) a file since the last :meth:`clear`."""
+        with self._lock:
+            return list(self._tenants)
+
     def __len__(self) -> int:
         return sum(len(t.by_id) for t in self._tenants.values())
 

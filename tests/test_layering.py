@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
         "profile_table",
         "batch_types",
     },
+    {"dashboard"},
     {"store", "journal", "faults", "urls", "validation", "auth", "multipart"},
     {"scenario_format"},
     # state, its services, and the backend that owns them
@@ -49,6 +50,7 @@ LAYERS: list[set[str]] = [
         "api.imports",
         "api.uploads",
         "api.batches",
+        "api.dashboard",
         "api.control",
         "api.app",
     },

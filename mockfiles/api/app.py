@@ -60,7 +60,10 @@ class WithControl:
         self.prefix = prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
+        path = scope.get("path", "")
+        if scope["type"] == "http" and (
+            path.startswith(self.prefix) or path == self.prefix.rstrip("/")
+        ):
             await self.control(scope, receive, send)
         else:
             await self.api(scope, receive, send)

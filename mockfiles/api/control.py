@@ -1,9 +1,11 @@
 """Control routes under ``/_mock`` for clients that cannot call Python.
 
-``POST /_mock/reset``, ``POST /_mock/clock`` (``{"advance": s}`` or ``{"set": t}``),
+``POST /_mock/reset``, ``POST /_mock/clock`` (``{"advance": s}``, ``{"set": t}`` or
+``{"real_time": true}``),
 ``GET /_mock/journal`` (the scenario so far), ``POST /_mock/scenario`` (load one),
 ``POST /_mock/files`` (seed a file), ``POST /_mock/urls`` (register a URL for imports),
-``POST /_mock/faults`` (queue a fault). They need no API key and are not journaled.
+``POST /_mock/faults`` (queue a fault), and the dashboard (``GET /_mock/``, see
+:mod:`mockfiles.api.dashboard`). They need no API key and are not journaled.
 
 Every body is checked against a JSON schema (types, finite ranges, no unknown fields)
 before anything changes: a refused request answers 400 with the envelope and leaves the
@@ -31,13 +33,14 @@ from ..scenario_format import ScenarioError, content_bytes
 from ..scenario_state import scenario_json_chunks
 from ..services.files import MAX_TIME
 from . import json_input
+from .context import CONTROL_KEY, control_of
+from .dashboard import DASHBOARD_ROUTES
 from .middleware import refuse_ambiguous_length
 from .render import JSON, error_response, file_object
 from .routing import MethodDispatch, invalid_url
 from .upload_schema import schema_error_message
 
 PREFIX = "/_mock"
-CONTROL_KEY = "mockfiles.control"
 #: The header a non-loopback caller sends the control token in.
 TOKEN_HEADER = "x-mockfiles-control-token"
 #: Control bodies larger than this are refused (scenarios included).
@@ -144,12 +147,6 @@ async def _checked(request: Request, schema: str) -> dict[str, Any]:
     return result
 
 
-def control_of(scope: Scope) -> ControlService:
-    """The control service the request acts on (put in the scope by :class:`ControlApp`)."""
-    control: ControlService = scope[CONTROL_KEY]
-    return control
-
-
 async def reset(request: Request) -> Response:
     control = control_of(request.scope)
     control.reset()
@@ -169,8 +166,20 @@ def _number(body: dict[str, Any], key: str) -> float:
 async def clock(request: Request) -> Response:
     control = control_of(request.scope)
     body = await _json(request)
-    if not isinstance(body, dict) or len(body) != 1 or not {"advance", "set"} & set(body):
-        raise InvalidRequest('Send {"advance": seconds} or {"set": unix_time}.')
+    if not isinstance(body, dict) or len(body) != 1:
+        raise InvalidRequest(
+            'Send {"advance": seconds}, {"set": unix_time} or {"real_time": true}.'
+        )
+    if "real_time" in body:
+        if body["real_time"] is not True:
+            raise InvalidRequest(
+                f"'real_time' must be true, got {body['real_time']!r}.", param="real_time"
+            )
+        return JSON({"now": control.follow_real_time()})
+    if not {"advance", "set"} & set(body):
+        raise InvalidRequest(
+            'Send {"advance": seconds}, {"set": unix_time} or {"real_time": true}.'
+        )
     try:
         if "advance" in body:
             now = control.advance_clock(_number(body, "advance"))
@@ -278,6 +287,7 @@ CONTROL_ROUTES = [
     Route(f"{PREFIX}/files", MethodDispatch(POST=seed)),
     Route(f"{PREFIX}/urls", MethodDispatch(POST=urls)),
     Route(f"{PREFIX}/faults", MethodDispatch(POST=faults)),
+    *DASHBOARD_ROUTES,
 ]
 
 #: One router for every mock: the mock travels in the scope.

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..blobs import Blob
+from ..dashboard import Column, Row, register_panel
 from ..errors import FileTooLarge, InvalidRequest, NoSuchFile, QuotaExceeded
 from ..scenario_format import ScenarioError, content_bytes
 from ..state import State
@@ -311,3 +312,37 @@ def _uploaded_bytes(request: Doc) -> bytes:
     if not files:
         raise ScenarioError("a recorded upload has no file part to restore")
     return content_bytes(files[0]["content"])
+
+
+def _file_rows(service: FileService, tenant: str, limit: int) -> list[Row]:
+    """The tenant's newest files, for the dashboard."""
+    page = service.list(tenant, ListQuery(limit=limit, order="desc"))
+    return [
+        {
+            "id": record.id,
+            "filename": record.filename,
+            "purpose": record.purpose,
+            "bytes": record.bytes,
+            "status": service.status(record),
+            "created_at": record.created_at,
+            "expires_at": record.expires_at,
+        }
+        for record in page.files
+    ]
+
+
+register_panel(
+    FileService,
+    "Files",
+    (
+        Column("id", "ID", "file"),
+        Column("filename", "Name"),
+        Column("purpose", "Purpose"),
+        Column("bytes", "Bytes", "bytes"),
+        Column("status", "Status"),
+        Column("created_at", "Created", "time"),
+        Column("expires_at", "Expires", "time"),
+    ),
+    _file_rows,
+    empty="No files.",
+)

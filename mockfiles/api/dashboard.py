@@ -10,6 +10,8 @@ These are control routes: the same access rule applies to them as to the others.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import json
 from functools import lru_cache
 from importlib.resources import files as package_files
@@ -147,8 +149,7 @@ def call_detail(backend: Backend, index: int) -> dict[str, Any]:
     call = calls[index]
     request_headers = _headers(call.raw_request_headers)
     multipart = bool(call.form or call.files) or any(
-        name == "content-type" and value.startswith("multipart/")
-        for name, value in request_headers
+        name == "content-type" and value.startswith("multipart/") for name, value in request_headers
     )
     return {
         **_summary(index, call),
@@ -193,16 +194,14 @@ def _body(body: bytes, headers: list[tuple[str, str]]) -> dict[str, Any]:
     if not body:
         shown["body"] = ""
         return shown
-    try:
-        text = body[:MAX_BODY_CHARS].decode("utf-8")
+    try:  # a cut inside a character is not binary data: leave that character out
+        text = codecs.getincrementaldecoder("utf-8")().decode(body[:MAX_BODY_CHARS])
     except UnicodeDecodeError:
         shown["body"] = None  # binary
         return shown
     if "json" in content_type and len(body) <= MAX_BODY_CHARS:
-        try:
+        with contextlib.suppress(ValueError):
             text = json.dumps(json.loads(body), indent=2, ensure_ascii=False)
-        except ValueError:
-            pass
     shown["body"] = text
     shown["truncated"] = len(body) > MAX_BODY_CHARS
     return shown

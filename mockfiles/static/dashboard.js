@@ -294,6 +294,15 @@
     );
   }
 
+  function headersBlock(label, headers) {
+    return el(
+      "details",
+      {},
+      el("summary", { text: `${label} (${headers.length})` }),
+      keyValues(label, headers, ["Header", "Value"]),
+    );
+  }
+
   function bodyBlock(label, part) {
     if (part.body === undefined) return null;
     if (part.body === null) return el("p", { text: `${label}: ${part.bytes} bytes of binary data.` });
@@ -322,7 +331,7 @@
     const req = call.request;
     const res = call.response;
     $("detail-heading").textContent = `Call ${call.index}: ${call.method} ${path} → ${call.status || "dropped"}`;
-    $("detail-body").replaceChildren(
+    const parts = [
       el("p", {}, "At ", timeNode(call.at), call.tenant ? ` by tenant ` : " (not authenticated)",
         call.tenant ? el("code", { text: call.tenant }) : null, call.who ? ` (${call.who})` : null),
       el("h3", { text: "Request" }),
@@ -342,11 +351,12 @@
           )
         : null,
       bodyBlock("Body", req),
-      keyValues("Request headers", req.headers, ["Header", "Value"]),
+      headersBlock("Request headers", req.headers),
       el("h3", { text: "Response" }),
       bodyBlock("Body", res),
-      keyValues("Response headers", res.headers, ["Header", "Value"]),
-    );
+      headersBlock("Response headers", res.headers),
+    ].filter((node) => node !== null);
+    $("detail-body").replaceChildren(...parts);
     $("detail").hidden = false;
     $("detail-heading").setAttribute("tabindex", "-1");
     $("detail-heading").focus({ preventScroll: true });

@@ -288,6 +288,7 @@ def _serve(args: argparse.Namespace) -> int:
         if report is not None:
             lines = (f"loaded {args.load}: {line}" for line in report.describe())
             print("\n".join(lines), flush=True)
+        print(f"dashboard: http://{host}:{port}/_mock/", flush=True)
         return_freed_memory_promptly()
         serve(
             mock.app,

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +14,7 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from playwright.sync_api import expect
 
 from mockfiles import MockFiles
 from mockfiles.dashboard import Column, Row, register_panel
@@ -17,6 +22,7 @@ from mockfiles.server import ThreadedServer
 
 from .browser import chromium, chromium_or_reason
 from .conftest import BATCH_LINE
+from .test_server import free_port
 
 KEY = "sk-dashboard-test-0123456789abcdef"
 THIRTY_DAYS = 30 * 86_400
@@ -50,7 +56,6 @@ def test_the_page_shows_files_moves_the_clock_and_opens_calls(
     reason = chromium_or_reason()
     if reason is not None:
         pytest.skip(reason)
-    from playwright.sync_api import expect
 
     created = upload(server)
     errors: list[str] = []
@@ -129,7 +134,6 @@ def test_the_page_keeps_up_with_calls_made_while_it_is_open(server: ThreadedServ
     reason = chromium_or_reason()
     if reason is not None:
         pytest.skip(reason)
-    from playwright.sync_api import expect
 
     with chromium() as browser:
         page = browser.new_page()
@@ -296,3 +300,24 @@ def test_a_service_adds_its_panel_without_touching_the_others() -> None:
     assert [panel["title"] for panel in shown["panels"]] == ["Files", "Notes"]
     assert shown["panels"][1]["rows"] == [{"note": "hello", "count": 3}]
     assert shown["panels"][1]["columns"][1] == {"key": "count", "label": "Count", "kind": "number"}
+
+
+def test_serve_prints_where_the_dashboard_is() -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "mockfiles", "serve", "--port", str(port)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(4)]
+        assert lines[1].startswith("export OPENAI_BASE_URL=")  # the exports come first
+        assert lines[3] == f"dashboard: http://127.0.0.1:{port}/_mock/\n"
+        for _ in range(200):  # serving (and handling SIGINT) before it is stopped
+            try:
+                page = httpx.get(lines[3].removeprefix("dashboard: ").strip(), timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        assert page.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0

@@ -26,7 +26,8 @@ BATCH = (
 
 
 def populate(server: ThreadedServer) -> None:
-    """Two tenants, files of several purposes, a failed call and a clock move."""
+    """Two tenants, files of several purposes, a pending upload, a failed call and a clock
+    move."""
     alice = openai.OpenAI(base_url=server.base_url, api_key="sk-alice-0123456789abcd")
     bob = openai.OpenAI(base_url=server.base_url, api_key="sk-bob-9876543210wxyz")
     alice.files.create(file=("notes.pdf", b"%PDF-1.4 " + b"x" * 48_000), purpose="user_data")
@@ -37,6 +38,10 @@ def populate(server: ThreadedServer) -> None:
         expires_after={"anchor": "created_at", "seconds": 7 * 86_400},
     )
     bob.files.create(file=("train.jsonl", BATCH * 3), purpose="fine-tune")
+    upload = bob.uploads.create(
+        filename="large.jsonl", purpose="batch", bytes=len(BATCH) * 400, mime_type="text/jsonl"
+    )
+    bob.uploads.parts.create(upload.id, data=BATCH * 100)
     alice.files.list()
     with contextlib.suppress(openai.NotFoundError):
         bob.files.retrieve("file-doesnotexist")
@@ -53,7 +58,7 @@ def main() -> int:
         with chromium() as browser:
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             page.goto(f"{server.root_url}/_mock/")
-            page.locator("#journal tbody tr", has_text="POST").nth(1).click()
+            page.locator('#journal tbody tr[data-index="1"]').click()  # the batch upload
             page.locator("#detail").wait_for(state="visible")
             page.wait_for_timeout(300)
             OUTPUT.parent.mkdir(exist_ok=True)

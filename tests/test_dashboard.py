@@ -164,8 +164,9 @@ def test_state_lists_tenants_files_and_calls_without_keys(server: ThreadedServer
     assert state["clock"]["offset"] == 0
     [tenant] = state["tenants"]
     assert tenant["who"] == "API key sk-...cdef"
-    [files] = tenant["panels"]
-    assert files["title"] == "Files"
+    files, pending = tenant["panels"]
+    assert (files["title"], pending["title"]) == ("Files", "Pending uploads")
+    assert pending["rows"] == []
     assert files["rows"] == [
         {
             "id": created.id,
@@ -185,6 +186,34 @@ def test_state_lists_tenants_files_and_calls_without_keys(server: ThreadedServer
         200,
     )
     assert call["tenant"] == tenant["label"]
+
+
+def test_pending_uploads_have_their_panel_until_completed(server: ThreadedServer) -> None:
+    def panels() -> dict[str, list[dict[str, Any]]]:
+        [tenant] = httpx.get(f"{server.root_url}/_mock/state").json()["tenants"]
+        return {panel["title"]: panel["rows"] for panel in tenant["panels"]}
+
+    with sdk(server) as client:
+        pending = client.uploads.create(
+            filename="big.jsonl", purpose="batch", bytes=len(BATCH_LINE), mime_type="text/jsonl"
+        )
+        part = client.uploads.parts.create(pending.id, data=BATCH_LINE)
+        [row] = panels()["Pending uploads"]
+        assert row == {
+            "id": pending.id,
+            "filename": "big.jsonl",
+            "purpose": "batch",
+            "bytes": len(BATCH_LINE),
+            "received": len(BATCH_LINE),
+            "parts": 1,
+            "created_at": pending.created_at,
+            "expires_at": pending.expires_at,
+        }
+        done = client.uploads.complete(pending.id, part_ids=[part.id])
+    assert done.file is not None
+    shown = panels()
+    assert shown["Pending uploads"] == []
+    assert [row["id"] for row in shown["Files"]] == [done.file.id]
 
 
 def test_call_detail_shows_the_upload_and_hides_the_key(server: ThreadedServer) -> None:
@@ -297,9 +326,10 @@ def test_a_service_adds_its_panel_without_touching_the_others() -> None:
         state = httpx.get(f"{running.root_url}/_mock/state").json()
     [shown] = state["tenants"]
     assert shown["label"] == tenant
-    assert [panel["title"] for panel in shown["panels"]] == ["Files", "Notes"]
-    assert shown["panels"][1]["rows"] == [{"note": "hello", "count": 3}]
-    assert shown["panels"][1]["columns"][1] == {"key": "count", "label": "Count", "kind": "number"}
+    assert [panel["title"] for panel in shown["panels"]] == ["Files", "Pending uploads", "Notes"]
+    notes = shown["panels"][2]
+    assert notes["rows"] == [{"note": "hello", "count": 3}]
+    assert notes["columns"][1] == {"key": "count", "label": "Count", "kind": "number"}
 
 
 def test_serve_prints_where_the_dashboard_is() -> None:

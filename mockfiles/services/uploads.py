@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..blobs import Blob
+from ..dashboard import Column, Row, register_panel
 from ..errors import InvalidRequest, NotFound
 from ..profiles import HEX, IdFormat
 from ..scenario_format import ScenarioError, content_bytes
@@ -458,3 +459,44 @@ def part_too_large(limit: int) -> InvalidRequest:
         f"smaller parts (for example part_size={limit} with upload_file_chunked).",
         param="data",
     )
+
+
+def _pending_rows(service: UploadService, tenant: str, limit: int) -> list[Row]:
+    """The tenant's pending Uploads, newest first, for the dashboard."""
+    rows: list[Row] = []
+    for upload in reversed(service.uploads(tenant)):
+        if service.status(upload) != "pending":
+            continue
+        rows.append(
+            {
+                "id": upload.id,
+                "filename": upload.filename,
+                "purpose": upload.purpose,
+                "bytes": upload.bytes,
+                "received": upload.received,
+                "parts": len(upload.parts),
+                "created_at": upload.created_at,
+                "expires_at": upload.expires_at,
+            }
+        )
+        if len(rows) == limit:
+            break
+    return rows
+
+
+register_panel(
+    UploadService,
+    "Pending uploads",
+    (
+        Column("id", "ID"),
+        Column("filename", "Name"),
+        Column("purpose", "Purpose"),
+        Column("bytes", "Declared", "bytes"),
+        Column("received", "Received", "bytes"),
+        Column("parts", "Parts", "number"),
+        Column("created_at", "Created", "time"),
+        Column("expires_at", "Expires", "time"),
+    ),
+    _pending_rows,
+    empty="No pending uploads.",
+)

@@ -98,7 +98,8 @@ def _tenants(backend: Backend, calls: list[Call]) -> list[str]:
     """Tenant labels: most recently active first, then any other that holds state."""
     ordered = dict.fromkeys(call.tenant for call in calls if call.tenant is not None)
     ordered.update(dict.fromkeys(backend.store.tenants()))
-    ordered.update(dict.fromkeys(reversed(backend.authenticator.identities)))
+    # a copy first: another thread may be adding an identity
+    ordered.update(dict.fromkeys(reversed(list(backend.authenticator.identities))))
     return list(ordered)
 
 

@@ -19,23 +19,32 @@ from mockfiles.server import ThreadedServer
 from tests.browser import chromium, chromium_or_reason
 
 OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "dashboard.png"
-BATCH = (
-    b'{"custom_id": "r1", "method": "POST", "url": "/v1/chat/completions", '
-    b'"body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}}\n'
+LINE = (
+    '{{"custom_id": "r{}", "method": "POST", "url": "/v1/chat/completions", '
+    '"body": {{"model": "gpt-4o-mini", "messages": [{{"role": "user", "content": "hi"}}]}}}}\n'
 )
+BATCH = LINE.format(1).encode()
+
+
+def requests(count: int) -> bytes:
+    """A batch input of ``count`` requests with distinct custom ids."""
+    return "".join(LINE.format(n) for n in range(count)).encode()
 
 
 def populate(server: ThreadedServer) -> None:
-    """Two tenants, files of several purposes, a pending upload, a failed call and a clock
-    move."""
+    """Two tenants, files of several purposes, a batch, a pending upload, a failed call
+    and a clock move."""
     alice = openai.OpenAI(base_url=server.base_url, api_key="sk-alice-0123456789abcd")
     bob = openai.OpenAI(base_url=server.base_url, api_key="sk-bob-9876543210wxyz")
     alice.files.create(file=("notes.pdf", b"%PDF-1.4 " + b"x" * 48_000), purpose="user_data")
     httpx.post(f"{server.root_url}/_mock/clock", json={"advance": 2 * 3600})
-    alice.files.create(
-        file=("requests.jsonl", BATCH * 40),
+    batch_input = alice.files.create(
+        file=("requests.jsonl", requests(40)),
         purpose="batch",
         expires_after={"anchor": "created_at", "seconds": 7 * 86_400},
+    )
+    alice.batches.create(
+        input_file_id=batch_input.id, endpoint="/v1/chat/completions", completion_window="24h"
     )
     bob.files.create(file=("train.jsonl", BATCH * 3), purpose="fine-tune")
     upload = bob.uploads.create(
@@ -60,7 +69,7 @@ def main() -> int:
             page.goto(f"{server.root_url}/_mock/")
             page.locator('#journal tbody tr[data-index="1"]').click()  # the batch upload
             page.locator("#detail").wait_for(state="visible")
-            page.wait_for_timeout(300)
+            page.wait_for_timeout(1500)
             OUTPUT.parent.mkdir(exist_ok=True)
             page.screenshot(path=str(OUTPUT), full_page=True)
             page.close()

@@ -164,9 +164,13 @@ def test_state_lists_tenants_files_and_calls_without_keys(server: ThreadedServer
     assert state["clock"]["offset"] == 0
     [tenant] = state["tenants"]
     assert tenant["who"] == "API key sk-...cdef"
-    files, pending = tenant["panels"]
-    assert (files["title"], pending["title"]) == ("Files", "Pending uploads")
-    assert pending["rows"] == []
+    files, pending, batches = tenant["panels"]
+    assert [files["title"], pending["title"], batches["title"]] == [
+        "Files",
+        "Pending uploads",
+        "Batches",
+    ]
+    assert pending["rows"] == batches["rows"] == []
     assert files["rows"] == [
         {
             "id": created.id,
@@ -214,6 +218,55 @@ def test_pending_uploads_have_their_panel_until_completed(server: ThreadedServer
     shown = panels()
     assert shown["Pending uploads"] == []
     assert [row["id"] for row in shown["Files"]] == [done.file.id]
+
+
+def test_batches_show_their_status_and_request_counts() -> None:
+    phases = {"validating": 60, "in_progress": 600, "finalizing": 60}
+    with ThreadedServer(MockFiles(batch_durations=phases)) as server:
+        check_the_batches_panel(server)
+
+
+def check_the_batches_panel(server: ThreadedServer) -> None:
+    files_shown: list[str] = []
+
+    def batch_rows() -> list[dict[str, Any]]:
+        [tenant] = httpx.get(f"{server.root_url}/_mock/state").json()["tenants"]
+        panels = {panel["title"]: panel["rows"] for panel in tenant["panels"]}
+        files_shown[:] = [row["id"] for row in panels["Files"]]
+        return list(panels["Batches"])
+
+    created = upload(server)
+    with sdk(server) as client:
+        batch = client.batches.create(
+            input_file_id=created.id, endpoint="/v1/chat/completions", completion_window="24h"
+        )
+        [row] = batch_rows()
+        assert row["id"] == batch.id
+        assert (row["status"], row["input_file_id"], row["output_file_id"]) == (
+            "validating",
+            created.id,
+            None,
+        )
+        assert batch.status == "validating"
+        assert row["expires_at"] == batch.created_at + 86_400
+        httpx.post(f"{server.root_url}/_mock/clock", json={"advance": 3600})
+        [row] = batch_rows()
+        done = client.batches.retrieve(batch.id)
+    assert done.status == "completed"
+    assert done.request_counts is not None
+    assert (row["status"], row["total"], row["completed"], row["failed"]) == (
+        "completed",
+        done.request_counts.total,
+        done.request_counts.completed,
+        done.request_counts.failed,
+    )
+    assert (row["total"], row["completed"]) == (1, 1)
+    assert row["output_file_id"] == done.output_file_id
+    # the output file the batch made as it was brought up to now, in the same snapshot
+    assert files_shown == [done.output_file_id, created.id]
+    output = httpx.get(f"{server.root_url}/_mock/files/{row['output_file_id']}/content")
+    assert output.status_code == 200
+    assert b'"custom_id": "r1"' in output.content or b'"custom_id":"r1"' in output.content
 
 
 def test_call_detail_shows_the_upload_and_hides_the_key(server: ThreadedServer) -> None:
@@ -326,8 +379,9 @@ def test_a_service_adds_its_panel_without_touching_the_others() -> None:
         state = httpx.get(f"{running.root_url}/_mock/state").json()
     [shown] = state["tenants"]
     assert shown["label"] == tenant
-    assert [panel["title"] for panel in shown["panels"]] == ["Files", "Pending uploads", "Notes"]
-    notes = shown["panels"][2]
+    titles = [panel["title"] for panel in shown["panels"]]
+    assert titles == ["Files", "Pending uploads", "Batches", "Notes"]
+    notes = shown["panels"][3]
     assert notes["rows"] == [{"note": "hello", "count": 3}]
     assert notes["columns"][1] == {"key": "count", "label": "Count", "kind": "number"}
 

@@ -74,11 +74,13 @@ def snapshot(control: ControlService) -> dict[str, Any]:
     active = {call.tenant for call in calls}
     tenants = []
     for label in _tenants(backend, calls):
-        panels = [
-            _panel(panel, service, label)
-            for service in backend.services
-            for panel in panels_of(service)
+        # Later services are built over earlier ones (a batch makes its output file
+        # through Files when it is brought up to now): read them first, show them last.
+        read = [
+            [_panel(panel, service, label) for panel in panels_of(service)]
+            for service in reversed(backend.services)
         ]
+        panels = [panel for service_panels in reversed(read) for panel in service_panels]
         if label in active or any(panel["rows"] for panel in panels):
             tenants.append({"label": label, "who": _who(backend, label), "panels": panels})
         if len(tenants) == MAX_TENANTS:

@@ -30,6 +30,7 @@ from ..batch_types import (
     BatchRequest,
 )
 from ..blobs import Blob
+from ..dashboard import Column, Row, register_panel
 from ..errors import InvalidRequest, MockFilesError, NoSuchFile, NotFound
 from ..profiles import IdFormat
 from ..scenario_format import ScenarioError
@@ -678,3 +679,45 @@ def _quoted_list(values: tuple[str, ...]) -> str:
     if len(quoted) <= 1:
         return "".join(quoted)
     return ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _batch_rows(service: BatchService, tenant: str, limit: int) -> builtins.list[Row]:
+    """The tenant's newest batches as they stand now, for the dashboard."""
+    page, _ = service.list(tenant, limit=limit)
+    return [
+        {
+            "id": batch.id,
+            "status": batch.status,
+            "endpoint": batch.spec.endpoint,
+            "total": batch.total,
+            "completed": batch.completed,
+            "failed": batch.failed,
+            "input_file_id": batch.spec.input_file_id,
+            "output_file_id": batch.output_file_id,
+            "error_file_id": batch.error_file_id,
+            "created_at": batch.created_at,
+            "expires_at": batch.expires_at,
+        }
+        for batch in page
+    ]
+
+
+register_panel(
+    BatchService,
+    "Batches",
+    (
+        Column("id", "ID"),
+        Column("status", "Status"),
+        Column("endpoint", "Endpoint"),
+        Column("total", "Requests", "number"),
+        Column("completed", "Completed", "number"),
+        Column("failed", "Failed", "number"),
+        Column("input_file_id", "Input file", "file"),
+        Column("output_file_id", "Output file", "file"),
+        Column("error_file_id", "Error file", "file"),
+        Column("created_at", "Created", "time"),
+        Column("expires_at", "Window ends", "time"),
+    ),
+    _batch_rows,
+    empty="No batches.",
+)

@@ -405,3 +405,26 @@ def test_serve_prints_where_the_dashboard_is() -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
+
+
+DASHBOARD_PATHS = [
+    "/_mock/",
+    "/_mock",
+    "/_mock/static/dashboard.js",
+    "/_mock/state",
+    "/_mock/calls/0",
+    "/_mock/files/file-abc/content",
+]
+
+
+async def test_the_dashboard_follows_the_control_routes_access_rule() -> None:
+    mock = MockFiles(control_token="s3cret")
+    outside = httpx.ASGITransport(app=mock.app, client=("192.0.2.7", 5555))
+    async with httpx.AsyncClient(transport=outside, base_url="http://mock") as http:
+        for path in DASHBOARD_PATHS:
+            refused = await http.get(path)
+            assert refused.status_code == 403, path
+            assert "control token" in refused.json()["error"]["message"]
+        token = {"x-mockfiles-control-token": "s3cret"}
+        assert (await http.get("/_mock/", headers=token)).status_code == 200
+        assert (await http.get("/_mock/state", headers=token)).status_code == 200

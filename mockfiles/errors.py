@@ -1,7 +1,8 @@
 """Errors the mock answers with, one type per kind.
 
 Each carries the fields of the provider's error envelope
-(``{"error": {"message", "type", "param", "code"}}``) and the status it is sent with.
+(``{"error": {"message", "type", "param", "code"}}``, with a sibling ``detail`` where the
+profile says so) and the status it is sent with.
 The domain raises them; the API layer renders them.
 """
 
@@ -26,9 +27,13 @@ class MockFilesError(Exception):
         self.param = param
         self.code = code
 
-    def envelope(self) -> dict[str, Any]:
-        """The JSON body the service sends for this error."""
-        return {
+    def envelope(self, *, detail: bool = False) -> dict[str, Any]:
+        """The JSON body the service sends for this error.
+
+        With ``detail``, the sibling the service added in 2026-05:
+        ``"detail": {"message": <the same message>, "code": null}``.
+        """
+        body: dict[str, Any] = {
             "error": {
                 "message": self.message,
                 "type": self.error_type,
@@ -36,6 +41,9 @@ class MockFilesError(Exception):
                 "code": self.code,
             }
         }
+        if detail:
+            body["detail"] = {"message": self.message, "code": None}
+        return body
 
 
 class InvalidRequest(MockFilesError):

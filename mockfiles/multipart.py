@@ -7,6 +7,7 @@ oversize upload is refused without being held whole.
 
 from __future__ import annotations
 
+import email.message
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -133,6 +134,10 @@ class _PartCollector:
         self._name = _utf8(params[b"name"], "form field name")
         raw_filename = params.get(b"filename")
         self._filename = None if raw_filename is None else _utf8(raw_filename, "filename")
+        if self._filename is not None:
+            extended = extended_filename(self._headers["content-disposition"])
+            if extended is not None:
+                self._filename = extended
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self._filename is None:
@@ -170,6 +175,37 @@ class _PartCollector:
 
     def on_end(self) -> None:
         self.finished = True
+
+
+def extended_filename(disposition: str) -> str | None:
+    """The decoded ``filename*`` (RFC 5987: ``utf-8''%E4%BD%A0%E5%A5%BD.txt``) of a
+    Content-Disposition header, or None when it has none.
+
+    Clients such as the .NET SDK send it beside an encoded-word ``filename=``, and the
+    service stores this one. python-multipart drops extended parameters, so the header
+    is read again with the standard library's RFC 2231 parser.
+    """
+    if "filename*" not in disposition.lower():
+        return None
+    message = email.message.Message()
+    message["content-disposition"] = disposition
+    for name, value in message.get_params(header="content-disposition", failobj=[]):
+        if name.lower() != "filename" or not isinstance(value, tuple):
+            continue  # the plain ``filename`` (python-multipart has it already)
+        charset, _language, octets = value  # octets: the percent-decoded bytes, as latin-1
+        try:
+            return octets.encode("latin-1").decode(charset or "utf-8")
+        except LookupError:
+            raise InvalidRequest(
+                f"The filename* parameter names an unknown charset {charset!r}; "
+                "send it as utf-8''NAME (RFC 5987)."
+            ) from None
+        except UnicodeError:
+            raise InvalidRequest(
+                f"The filename* parameter is not valid {charset}: percent-encode the "
+                "name's UTF-8 bytes (RFC 5987)."
+            ) from None
+    return None
 
 
 def _utf8(raw: bytes, what: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from .profiles import DAY, GB, MB, TB, Profile
+from .profiles import DAY, DOCUMENTED_KEY_ORDER, GB, MB, RECORDED_KEY_ORDER, TB, Profile
 
 
 def _size(value: int | None) -> str:
@@ -46,6 +46,15 @@ def _limits(profile: Profile) -> str:
     return ", ".join([f"{_size(profile.max_file_bytes)} per file", *per_purpose])
 
 
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _key_order(profile: Profile) -> str:
+    named = {RECORDED_KEY_ORDER: "as recorded (2025-10)", DOCUMENTED_KEY_ORDER: "as documented"}
+    return named.get(profile.key_order, "custom")
+
+
 def _unsupported(profile: Profile) -> str:
     return _names(profile.unsupported_purposes)
 
@@ -67,7 +76,7 @@ ROWS: list[tuple[str, Callable[[Profile], str]]] = [
     ("upload purposes", lambda p: _names(p.upload_purposes)),
     ("refused as not yet supported", _unsupported),
     ("stored purposes", lambda p: _names(p.file_purposes)),
-    ("`.jsonl` name required", lambda p: _names(p.jsonl_purposes)),
+    ("`.jsonl` name required", lambda p: _names(sorted(p.jsonl_filename_required))),
     (
         "one JSON object per line, checked at upload",
         lambda p: _names(sorted(p.jsonl_checked_purposes)),
@@ -85,7 +94,10 @@ ROWS: list[tuple[str, Callable[[Profile], str]]] = [
             + " chars"
         ),
     ),
-    ("`status` in file objects", lambda p: "yes" if p.include_status else "no"),
+    ("`status` in file objects", lambda p: _yes(p.include_status)),
+    ("key order of file objects, lists, deletes", _key_order),
+    ("`detail` beside `error` in error bodies", lambda p: _yes(p.error_detail)),
+    ("`openai-*` response headers", lambda p: _yes(p.openai_headers)),
     ("list filters", lambda p: _names(["purpose", *p.list_filters])),
     ("import from URL", lambda p: _names(f"POST {p.base_path}{path}" for path in p.import_paths)),
     ("Uploads API (large files in parts)", _uploads),

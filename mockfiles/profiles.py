@@ -40,6 +40,51 @@ class IdFormat:
         return self.prefix + "".join(rng.choices(self.alphabet, k=self.length))
 
 
+@dataclass(frozen=True)
+class KeyOrder:
+    """The order of keys in file objects, lists and delete answers (clients that compare
+    bodies byte for byte see it). A key a profile does not send is skipped."""
+
+    file_object: tuple[str, ...]
+    file_list: tuple[str, ...]
+    deleted: tuple[str, ...]
+
+
+#: The order the service writes (recorded 2025-10 to 2026-05).
+RECORDED_KEY_ORDER = KeyOrder(
+    file_object=(
+        "object",
+        "id",
+        "purpose",
+        "filename",
+        "bytes",
+        "created_at",
+        "expires_at",
+        "status",
+        "status_details",
+    ),
+    file_list=("object", "data", "has_more", "first_id", "last_id"),
+    deleted=("object", "deleted", "id"),
+)
+
+#: The order of the API reference's examples (and of the providers' documents).
+DOCUMENTED_KEY_ORDER = KeyOrder(
+    file_object=(
+        "id",
+        "object",
+        "bytes",
+        "created_at",
+        "filename",
+        "purpose",
+        "status",
+        "expires_at",
+        "status_details",
+    ),
+    file_list=("object", "data", "first_id", "last_id", "has_more"),
+    deleted=("id", "object", "deleted"),
+)
+
+
 @dataclass(frozen=True, eq=False)
 class Profile:
     """Everything that differs between the services the mock imitates."""
@@ -55,8 +100,12 @@ class Profile:
     file_purposes: tuple[str, ...] = ()
     #: Purposes whose content may be downloaded.
     downloadable_purposes: frozenset[str] = frozenset()
-    #: Purposes whose filename must end in ``.jsonl``, with the API name used in the error.
+    #: The API each JSONL purpose feeds, as format errors name it (``"Batch API"``).
     jsonl_purposes: Mapping[str, str] = field(default_factory=dict)
+    #: Purposes whose upload filename must end in ``.jsonl`` (``Invalid file format for
+    #: {API}. Must be .jsonl``). The service dropped the rule for ``batch`` (recorded
+    #: 2025-10); ``frozenset({"batch", "fine-tune"})`` restores the older reading.
+    jsonl_filename_required: frozenset[str] = frozenset()
     #: Purposes whose content is checked at upload: one JSON object per line.
     jsonl_checked_purposes: frozenset[str] = frozenset()
     #: Largest file accepted, in bytes.
@@ -82,6 +131,15 @@ class Profile:
     auth_scheme: AuthScheme = "bearer"
     #: Whether file objects carry ``status`` / ``status_details``.
     include_status: bool = True
+    #: Key order of file objects, lists and delete answers.
+    key_order: KeyOrder = DOCUMENTED_KEY_ORDER
+    #: Whether error bodies carry a sibling ``"detail": {"message", "code": null}`` beside
+    #: ``"error"`` (recorded 2026-05; older recordings have ``error`` alone).
+    error_detail: bool = False
+    #: Whether every answer carries the service's ``openai-version``,
+    #: ``openai-organization``, ``openai-project`` and ``openai-processing-ms`` headers
+    #: (``x-request-id`` is always sent).
+    openai_headers: bool = False
     #: Query parameters every request must carry: name -> (message, code) when missing.
     required_query: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     #: List paging: default and largest ``limit``.
@@ -174,6 +232,10 @@ OPENAI = Profile(
         {"batch", "batch_output", "fine-tune-results", "assistants_output", "vision", "evals"}
     ),
     jsonl_purposes={"batch": "Batch API", "fine-tune": "Fine-Tuning API"},
+    jsonl_filename_required=frozenset({"fine-tune"}),
+    key_order=RECORDED_KEY_ORDER,
+    error_detail=True,
+    openai_headers=True,
     max_file_bytes=512 * MB,
     purpose_max_bytes={"batch": 200 * MB},
     storage_quota_bytes=int(2.5 * TB),
@@ -198,7 +260,11 @@ COMPASS = OPENAI.replace(
     file_purposes=COMPASS_PURPOSES,
     downloadable_purposes=frozenset(COMPASS_PURPOSES),  # the document refuses none
     jsonl_purposes={"fine-tune": "Fine-Tuning API"},
+    jsonl_filename_required=frozenset({"fine-tune"}),
     jsonl_checked_purposes=frozenset({"fine-tune"}),
+    key_order=DOCUMENTED_KEY_ORDER,
+    error_detail=False,
+    openai_headers=False,
     purpose_max_bytes={},
     storage_quota_bytes=None,
     default_expiry_seconds={},
@@ -227,6 +293,10 @@ BATCH_ONLY = OPENAI.replace(
     file_purposes=("batch", "fine-tune", "batch-output"),
     downloadable_purposes=frozenset({"batch", "fine-tune", "batch-output"}),
     jsonl_purposes={"batch": "Batch API"},
+    jsonl_filename_required=frozenset({"batch"}),
+    key_order=DOCUMENTED_KEY_ORDER,
+    error_detail=False,
+    openai_headers=False,
     purpose_max_bytes={"batch": 200 * MB},
     storage_quota_bytes=2 * GB,
     default_expiry_seconds={},
@@ -248,6 +318,8 @@ AZURE = OPENAI.replace(
     upload_max_bytes=9 * GB,
     upload_expiry_seconds=2 * 3600,
     batches_expire=False,  # Azure: jobs past 24 h are not expired
+    error_detail=False,
+    openai_headers=False,
     required_query={
         "api-version": (
             "The api-version query parameter (?api-version=) is required for all requests.",

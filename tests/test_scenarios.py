@@ -187,7 +187,7 @@ def test_record_proxy_with_a_mock_upstream(tmp_path: Path) -> None:
         created = client.files.create(file=("in.jsonl", BATCH_LINE), purpose="batch")
         assert client.files.content(created.id).read() == BATCH_LINE
         with pytest.raises(openai.BadRequestError):
-            client.files.create(file=("in.txt", BATCH_LINE), purpose="batch")
+            client.files.create(file=("in.txt", BATCH_LINE), purpose="fine-tune")
         client.files.delete(created.id)
     assert [f.id for f in upstream.stored_files()] == []
     text = output.read_text()

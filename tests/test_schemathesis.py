@@ -51,7 +51,8 @@ def test_generated_requests(case: Any) -> None:
     assert response.status_code < 500, response.text
     if response.status_code >= 400:
         body = response.json()
-        assert set(body) == {"error"} and set(body["error"]) == ENVELOPE_KEYS, body
+        assert list(body) == ["error", "detail"] and set(body["error"]) == ENVELOPE_KEYS, body
+        assert body["detail"] == {"message": body["error"]["message"], "code": None}, body
     elif case.operation.path != "/files/{file_id}/content":
         case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
 

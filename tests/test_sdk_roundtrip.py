@@ -44,14 +44,14 @@ def test_wire_shape_has_every_key_with_nulls(client: openai.OpenAI) -> None:
     )
     body = created.http_response.json()
     assert list(body) == [
-        "id",
         "object",
+        "id",
+        "purpose",
+        "filename",
         "bytes",
         "created_at",
-        "filename",
-        "purpose",
-        "status",
         "expires_at",
+        "status",
         "status_details",
     ]
     assert body["expires_at"] is None

@@ -342,4 +342,5 @@ class ControlApp:
             refuse_ambiguous_length(scope["headers"])
             await CONTROL_ROUTER(scope, receive, send)
         except MockFilesError as error:
-            await error_response(error)(scope, receive, send)
+            detail = self.control.backend.profile.error_detail
+            await error_response(error, detail=detail)(scope, receive, send)

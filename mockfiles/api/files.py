@@ -142,7 +142,7 @@ async def delete_file(request: Request) -> Response:
     """``DELETE /files/{file_id}``."""
     service = backend_of(request.scope).files
     record = service.delete(tenant_of(request.scope), request.path_params["file_id"])
-    return render.JSON(render.deleted(record))
+    return render.JSON(render.deleted(service, record))
 
 
 async def file_content(request: Request) -> Response:

@@ -1,10 +1,11 @@
 """The one pure ASGI middleware in front of the routes.
 
-For every HTTP request it records a journal entry, adds ``x-request-id`` to the
-response and, under the guarded prefix, authenticates the caller (401 otherwise) and
-puts the caller's tenant and the backend in the scope. It renders every
-:class:`MockFilesError` as the provider's envelope. One layer, so the hot path stays
-short.
+For every HTTP request it records a journal entry, adds ``x-request-id``,
+``openai-version`` and ``openai-processing-ms`` (and, where the profile says so,
+``openai-organization`` / ``openai-project``) to the response and, under the guarded
+prefix, authenticates the caller (401 otherwise) and puts the caller's tenant
+and the backend in the scope. It renders every :class:`MockFilesError` as the
+provider's envelope. One layer, so the hot path stays short.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ from .context import BACKEND_KEY, CALL_KEY, DRIVEN_KEY, IN_PROCESS_KEY, TENANT_K
 from .render import error_response
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+#: The API version the service reports in ``openai-version``.
+OPENAI_VERSION = b"2020-10-01"
+#: ``openai-organization`` / ``openai-project`` when the client sent none.
+MOCK_ORGANIZATION = (b"openai-organization", b"org-mockfiles")
+MOCK_PROJECT = (b"openai-project", b"proj_mockfiles")
 
 
 def _recording(receive: Receive, call: Call, budget: int) -> Receive:
@@ -108,15 +115,24 @@ def refuse_ambiguous_length(headers: list[tuple[bytes, bytes]]) -> None:
         )
 
 
-#: The API version the service reports in ``openai-version``.
-OPENAI_VERSION = b"2020-10-01"
-
 
 def _header(headers: list[tuple[bytes, bytes]], wanted: bytes) -> str | None:
     for name, value in headers:
         if name == wanted:
             return value.decode("latin-1").strip() or None
     return None
+
+
+def organization_headers(request_headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``openai-organization`` and ``openai-project`` as the service answers them: the
+    ones the client named, else the mock's."""
+    organization, project = MOCK_ORGANIZATION, MOCK_PROJECT
+    for name, value in request_headers:
+        if name == b"openai-organization" and value.strip():
+            organization = (name, value.strip())
+        elif name == b"openai-project" and value.strip():
+            project = (name, value.strip())
+    return [organization, project]
 
 
 def check_required_query(required: Mapping[str, tuple[str, str]], query_string: bytes) -> None:
@@ -139,6 +155,8 @@ class GatewayMiddleware:
         self.faults = backend.faults
         self.guarded_prefix = guarded_prefix
         self.required_query = backend.profile.required_query
+        self.error_detail = backend.profile.error_detail
+        self.openai_headers = backend.profile.openai_headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -162,12 +180,13 @@ class GatewayMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                elapsed_ms = int((time.perf_counter() - began) * 1000)
+                elapsed_ms = max(0, int((time.perf_counter() - began) * 1000))
                 headers = message["headers"] = [
                     *message.get("headers", ()),
-                    (b"x-request-id", request_id),
-                    (b"openai-version", OPENAI_VERSION),
+                    *(organization_headers(scope["headers"]) if self.openai_headers else ()),
                     (b"openai-processing-ms", str(elapsed_ms).encode()),
+                    (b"openai-version", OPENAI_VERSION),
+                    (b"x-request-id", request_id),
                 ]
                 call.status = message["status"]
                 call.raw_response_headers = tuple(headers)
@@ -200,13 +219,17 @@ class GatewayMiddleware:
         except MockFilesError as error:
             if started:
                 raise
-            await error_response(error)(scope, receive, send_and_record)
+            await error_response(error, detail=self.error_detail)(
+                scope, receive, send_and_record
+            )
         except InjectedDisconnect:
             raise
         except Exception:
             # A bug in the mock: answer like the service would, then let it surface.
             if not started:
-                await error_response(ServerError())(scope, receive, send_and_record)
+                await error_response(ServerError(), detail=self.error_detail)(
+                    scope, receive, send_and_record
+                )
             raise
         finally:
             self.journal.settle(call)

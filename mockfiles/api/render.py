@@ -27,56 +27,72 @@ class JSON(JSONResponse):
 
 
 def file_object(service: FileService, record: StoredFile) -> dict[str, Any]:
-    """The file object in the profile's shape."""
+    """The file object in the profile's shape and key order."""
+    profile = service.profile
     obj: dict[str, Any] = {
-        "id": record.id,
         "object": "file",
+        "id": record.id,
+        "purpose": record.purpose,
+        "filename": record.filename,
         "bytes": record.bytes,
         "created_at": record.created_at,
-        "filename": record.filename,
-        "purpose": record.purpose,
+        "expires_at": record.expires_at,
     }
-    if service.profile.include_status:
+    if profile.include_status:
         obj["status"] = service.status(record)
-    obj["expires_at"] = record.expires_at
-    if service.profile.include_status:
         obj["status_details"] = record.status_details
-    return obj
+    return _ordered(obj, profile.key_order.file_object)
 
 
 def file_list(service: FileService, page: Page) -> dict[str, Any]:
-    """A list body: ``object``, ``data``, ``first_id``, ``last_id``, ``has_more``."""
+    """A list body: ``object``, ``data``, ``has_more``, ``first_id``, ``last_id``."""
     data = [file_object(service, record) for record in page.files]
-    return {
+    body = {
         "object": "list",
         "data": data,
+        "has_more": page.has_more,
         "first_id": data[0]["id"] if data else None,
         "last_id": data[-1]["id"] if data else None,
-        "has_more": page.has_more,
     }
+    return _ordered(body, service.profile.key_order.file_list)
 
 
-def deleted(record: StoredFile) -> dict[str, Any]:
-    """The body of a successful delete."""
-    return {"id": record.id, "object": "file", "deleted": True}
+def deleted(service: FileService, record: StoredFile) -> dict[str, Any]:
+    """The body of a successful delete: ``object``, ``deleted``, ``id``."""
+    body = {"object": "file", "deleted": True, "id": record.id}
+    return _ordered(body, service.profile.key_order.deleted)
 
 
-def error_response(error: MockFilesError) -> Response:
-    """The provider's error envelope with the error's status (and headers, if any)."""
-    return JSON(error.envelope(), status_code=error.status, headers=error.headers or None)
+def _ordered(body: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    """``body`` with its keys in ``order``, skipping keys it lacks (bodies are built in
+    the recorded order, so profiles that keep it get them back as they are)."""
+    if tuple(body) == order:
+        return body
+    return {key: body[key] for key in order if key in body}
+
+
+def error_response(error: MockFilesError, *, detail: bool = False) -> Response:
+    """The provider's error envelope with the error's status (and headers, if any);
+    ``detail`` adds the sibling ``detail`` object (the profile's ``error_detail``)."""
+    return JSON(
+        error.envelope(detail=detail), status_code=error.status, headers=error.headers or None
+    )
 
 
 _UNSAFE_IN_QUOTES = re.compile(r'[^\x20-\x7e]|["\\]')
 
 
 def content_disposition(filename: str) -> str:
-    """``attachment`` with an ASCII-safe ``filename`` and the exact UTF-8 ``filename*``.
+    """``attachment; filename="NAME"``, as the service sends it for plain ASCII names.
 
-    CR, LF, quotes and other bytes that could split or end the header are replaced in
-    the plain form and percent-encoded in the extended one, so it stays one header.
+    A name the quoted form cannot carry exactly (non-ASCII, quotes, backslashes, control
+    characters) gets an ASCII stand-in there, with ``_`` for each such character, and
+    the exact UTF-8 name in ``filename*`` (RFC 6266), so the header stays one line.
     """
     base = os.path.basename(filename.replace("\\", "/")) or "download"
     plain = _UNSAFE_IN_QUOTES.sub("_", base)
+    if plain == base:
+        return f'attachment; filename="{base}"'
     return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(base, safe='')}"
 
 

@@ -9,7 +9,6 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from ..errors import InvalidURL
-from .render import error_response
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -29,5 +28,6 @@ class MethodDispatch:
 
 
 async def invalid_url(scope: Scope, receive: Receive, send: Send) -> None:
-    """The answer to any path the service does not serve."""
-    await error_response(InvalidURL(scope["method"], scope["path"]))(scope, receive, send)
+    """Any path the service does not serve: ``Invalid URL``, rendered by the caller (the
+    gateway or the control app) in the profile's envelope."""
+    raise InvalidURL(scope["method"], scope["path"])

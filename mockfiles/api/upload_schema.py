@@ -88,9 +88,15 @@ def _integer_or_text(value: str) -> int | str:
     return value if number is None else number
 
 
+def schema_error_path(error: ValidationError) -> str | None:
+    """Where in the document the error is (``purpose``, ``expires_after.seconds``), or
+    None at the top level."""
+    return ".".join(str(part) for part in error.absolute_path) or None
+
+
 def schema_error_message(error: ValidationError) -> str:
     """The service's wording: jsonschema's message, then `` - 'path'`` when nested."""
-    path = ".".join(str(part) for part in error.absolute_path)
+    path = schema_error_path(error)
     return f"{error.message} - '{path}'" if path else error.message
 
 
@@ -99,7 +105,9 @@ def check_upload(profile: Profile, form: UploadForm) -> UploadRequest:
     document = _as_document(form)
     error = next(iter(_validator(profile).iter_errors(document)), None)
     if error is not None:
-        raise InvalidRequest(schema_error_message(error))
+        # The service names the field it refuses (``param: "purpose"``, recorded 2026-05);
+        # a missing field or an unexpected one has no path, and ``param`` stays null.
+        raise InvalidRequest(schema_error_message(error), param=schema_error_path(error))
     if FILE_FIELD in form.fields:
         raise InvalidRequest(
             "'file' must be sent as a file part (with a filename), not as a text field."

@@ -135,8 +135,10 @@ class FileService:
         refusal = self.profile.unsupported_purposes.get(purpose)
         if refusal is not None:
             raise InvalidRequest(refusal, param="purpose", code="unsupported_purpose")
-        api_name = self.profile.jsonl_purposes.get(purpose)
-        if api_name is not None and not filename.lower().endswith(".jsonl"):
+        if purpose in self.profile.jsonl_filename_required and not filename.lower().endswith(
+            ".jsonl"
+        ):
+            api_name = self.profile.jsonl_purposes.get(purpose) or f"{purpose} files"
             raise InvalidRequest(f"Invalid file format for {api_name}. Must be .jsonl")
 
     def import_url(self, tenant: str, *, url: str, filename: str, purpose: str) -> StoredFile:

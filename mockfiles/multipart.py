@@ -126,18 +126,19 @@ class _PartCollector:
         self._header_value.clear()
 
     def on_headers_finished(self) -> None:
-        disposition, params = parse_options_header(self._headers.get("content-disposition"))
+        header = self._headers.get("content-disposition", "")
+        disposition, params = parse_options_header(header)
         if disposition != b"form-data" or b"name" not in params:
             raise InvalidRequest(
                 "Each multipart part needs a 'Content-Disposition: form-data; name=...' header."
             )
         self._name = _utf8(params[b"name"], "form field name")
+        extended = extended_filename(header)  # ``filename*`` wins, as at the service
         raw_filename = params.get(b"filename")
-        self._filename = None if raw_filename is None else _utf8(raw_filename, "filename")
-        if self._filename is not None:
-            extended = extended_filename(self._headers["content-disposition"])
-            if extended is not None:
-                self._filename = extended
+        if extended is not None:
+            self._filename = extended
+        else:
+            self._filename = None if raw_filename is None else _utf8(raw_filename, "filename")
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self._filename is None:

@@ -219,9 +219,7 @@ class GatewayMiddleware:
         except MockFilesError as error:
             if started:
                 raise
-            await error_response(error, detail=self.error_detail)(
-                scope, receive, send_and_record
-            )
+            await error_response(error, detail=self.error_detail)(scope, receive, send_and_record)
         except InjectedDisconnect:
             raise
         except Exception:

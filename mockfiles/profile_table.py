@@ -97,7 +97,7 @@ ROWS: list[tuple[str, Callable[[Profile], str]]] = [
     ("`status` in file objects", lambda p: _yes(p.include_status)),
     ("key order of file objects, lists, deletes", _key_order),
     ("`detail` beside `error` in error bodies", lambda p: _yes(p.error_detail)),
-    ("`openai-*` response headers", lambda p: _yes(p.openai_headers)),
+    ("`openai-organization`, `openai-project` headers", lambda p: _yes(p.organization_headers)),
     ("list filters", lambda p: _names(["purpose", *p.list_filters])),
     ("import from URL", lambda p: _names(f"POST {p.base_path}{path}" for path in p.import_paths)),
     ("Uploads API (large files in parts)", _uploads),

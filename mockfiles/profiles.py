@@ -136,10 +136,10 @@ class Profile:
     #: Whether error bodies carry a sibling ``"detail": {"message", "code": null}`` beside
     #: ``"error"`` (recorded 2026-05; older recordings have ``error`` alone).
     error_detail: bool = False
-    #: Whether every answer carries the service's ``openai-version``,
-    #: ``openai-organization``, ``openai-project`` and ``openai-processing-ms`` headers
-    #: (``x-request-id`` is always sent).
-    openai_headers: bool = False
+    #: Whether every answer carries ``openai-organization`` and ``openai-project`` (the
+    #: client's, or the mock's), as the service's do. ``x-request-id``, ``openai-version``
+    #: and ``openai-processing-ms`` are sent by every profile.
+    organization_headers: bool = False
     #: Query parameters every request must carry: name -> (message, code) when missing.
     required_query: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     #: List paging: default and largest ``limit``.
@@ -235,7 +235,7 @@ OPENAI = Profile(
     jsonl_filename_required=frozenset({"fine-tune"}),
     key_order=RECORDED_KEY_ORDER,
     error_detail=True,
-    openai_headers=True,
+    organization_headers=True,
     max_file_bytes=512 * MB,
     purpose_max_bytes={"batch": 200 * MB},
     storage_quota_bytes=int(2.5 * TB),
@@ -264,7 +264,7 @@ COMPASS = OPENAI.replace(
     jsonl_checked_purposes=frozenset({"fine-tune"}),
     key_order=DOCUMENTED_KEY_ORDER,
     error_detail=False,
-    openai_headers=False,
+    organization_headers=False,
     purpose_max_bytes={},
     storage_quota_bytes=None,
     default_expiry_seconds={},
@@ -296,7 +296,7 @@ BATCH_ONLY = OPENAI.replace(
     jsonl_filename_required=frozenset({"batch"}),
     key_order=DOCUMENTED_KEY_ORDER,
     error_detail=False,
-    openai_headers=False,
+    organization_headers=False,
     purpose_max_bytes={"batch": 200 * MB},
     storage_quota_bytes=2 * GB,
     default_expiry_seconds={},
@@ -319,7 +319,7 @@ AZURE = OPENAI.replace(
     upload_expiry_seconds=2 * 3600,
     batches_expire=False,  # Azure: jobs past 24 h are not expired
     error_detail=False,
-    openai_headers=False,
+    organization_headers=False,
     required_query={
         "api-version": (
             "The api-version query parameter (?api-version=) is required for all requests.",

@@ -140,7 +140,12 @@ def test_profile_table_shows_who_applies_each_reading() -> None:
         "`fine-tune`",
     ]
     assert table_row("`detail` beside `error` in error bodies") == ["yes", "no", "no", "no"]
-    assert table_row("`openai-*` response headers") == ["yes", "no", "no", "no"]
+    assert table_row("`openai-organization`, `openai-project` headers") == [
+        "yes",
+        "no",
+        "no",
+        "no",
+    ]
     assert table_row("key order of file objects, lists, deletes") == [
         "as recorded (2025-10)",
         "as documented",
@@ -454,14 +459,30 @@ def test_processing_ms_counts_the_time_spent(mockfiles: MockFiles, http: httpx.C
 
 
 @pytest.mark.parametrize("profile", ["compass", "batch_only", "azure"])
-def test_other_profiles_send_no_openai_headers(profile: str) -> None:
+def test_other_profiles_send_no_organization_headers(profile: str) -> None:
     mock = MockFiles(profile)
-    headers = {"Authorization": "Bearer k", "api-key": "k"}
+    headers = {
+        "Authorization": "Bearer k",
+        "api-key": "k",
+        "OpenAI-Organization": "org-acme",
+        "OpenAI-Project": "proj_acme",
+    }
     with httpx.Client(transport=mock.transport("httpx"), headers=headers) as raw:
         response = raw.get(f"{mock.base_url}/files", params={"api-version": "2024-10-21"})
     assert response.status_code == 200
-    assert not [name for name in response.headers if name.startswith("openai-")]
+    assert sorted(name for name in response.headers if name.startswith("openai-")) == [
+        "openai-processing-ms",
+        "openai-version",
+    ]
     assert response.headers["x-request-id"].startswith("req_")
+
+
+@pytest.mark.mockfiles(organization_headers=False)
+def test_organization_headers_are_a_profile_setting(http: httpx.Client) -> None:
+    response = http.get("/files")
+    assert "openai-organization" not in response.headers
+    assert "openai-project" not in response.headers
+    assert response.headers["openai-version"] == "2020-10-01"
 
 
 def test_bodies_are_compact_utf8(http: httpx.Client) -> None:
@@ -484,15 +505,17 @@ def test_a_recorded_fidelity_session_replays_clean(
     upload(http, name="test-batch-file")
     headers, body = hand_built_upload("batch", DOTNET_NIHAO, BATCH_LINE)
     nihao = http.post("/files", content=body, headers=headers).json()
-    http.post("/files", files={"purpose": (None, "nope"), "file": ("a.jsonl", b"{}")})
     http.get(f"/files/{nihao['id']}/content")
+    http.get("/files", params={"limit": "0"})  # refused: param and detail
     http.get("/files")
     http.delete(f"/files/{nihao['id']}")
-    http.get(f"/files/{nihao['id']}")
+    http.get(f"/files/{nihao['id']}")  # 404 with detail
     path = mockfiles.save_scenario(tmp_path / "fidelity.json")
     doc = json.loads(path.read_text())
     assert doc["steps"][1]["request"]["body"]["multipart"]["files"][0]["filename"] == "你好.txt"
-    assert doc["steps"][2]["response"]["body"]["json"]["detail"]["code"] is None
+    refused = doc["steps"][3]["response"]["body"]["json"]
+    assert refused["error"]["param"] == "limit" and refused["detail"]["code"] is None
+    assert doc["steps"][6]["response"]["status"] == 404
     report = replay(path)
     assert report.ok, report.render()
     assert len(report.steps) == 7

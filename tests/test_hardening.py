@@ -52,12 +52,16 @@ def snapshot(mock: MockFiles, http: httpx.Client) -> dict[str, Any]:
     }
 
 
-def assert_envelope(response: httpx.Response, status: int = 400) -> str:
+def assert_envelope(response: httpx.Response, status: int = 400, *, detail: bool = True) -> str:
+    """The error's message, after checking the body is the profile's envelope: ``error``,
+    then (``openai``, recorded 2026-05) ``detail`` repeating the message."""
     assert response.status_code == status, response.text
     body = response.json()
-    assert set(body) == {"error"}
+    assert list(body) == (["error", "detail"] if detail else ["error"])
     assert set(body["error"]) == {"message", "type", "param", "code"}
     message: str = body["error"]["message"]
+    if detail:
+        assert body["detail"] == {"message": message, "code": None}
     return message
 
 
@@ -258,7 +262,7 @@ def test_lone_surrogate_filename_refused_by_compass_import() -> None:
         auth = {"api-key": "sk-A"}
         body = f'{{"content_url": "{url}", "filename": "x\\udc80.jsonl", "purpose": "fine-tune"}}'
         response = http.post("/files/import", content=body, headers=auth)
-        assert_envelope(response)
+        assert_envelope(response, detail=False)
         assert mock.stored_files() == []
         assert http.get("/files", headers=auth).status_code == 200
         hint = http.post(
@@ -266,7 +270,7 @@ def test_lone_surrogate_filename_refused_by_compass_import() -> None:
             json={"content_url": url + "x", "filename": "a.jsonl", "purpose": "fine-tune"},
             headers=auth,
         )
-        message = assert_envelope(hint)
+        message = assert_envelope(hint, detail=False)
         assert "mock.urls.register(" in message and "POST /_mock/urls" in message
 
 

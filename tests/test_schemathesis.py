@@ -88,7 +88,8 @@ class FilesWorkflow(schema.as_state_machine()):  # type: ignore[misc]
         assert response.status_code < 500, response.text
         if response.status_code >= 400:
             body = response.json()
-            assert set(body) == {"error"} and set(body["error"]) == ENVELOPE_KEYS, body
+            assert list(body) == ["error", "detail"] and set(body["error"]) == ENVELOPE_KEYS, body
+            assert body["detail"] == {"message": body["error"]["message"], "code": None}, body
             return
         path_id = (case.path_parameters or {}).get("file_id")
         if path_id is not None and response.status_code == 200:

@@ -115,7 +115,6 @@ def refuse_ambiguous_length(headers: list[tuple[bytes, bytes]]) -> None:
         )
 
 
-
 def _header(headers: list[tuple[bytes, bytes]], wanted: bytes) -> str | None:
     for name, value in headers:
         if name == wanted:
@@ -156,7 +155,7 @@ class GatewayMiddleware:
         self.guarded_prefix = guarded_prefix
         self.required_query = backend.profile.required_query
         self.error_detail = backend.profile.error_detail
-        self.openai_headers = backend.profile.openai_headers
+        self.organization_headers = backend.profile.organization_headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -183,7 +182,7 @@ class GatewayMiddleware:
                 elapsed_ms = max(0, int((time.perf_counter() - began) * 1000))
                 headers = message["headers"] = [
                     *message.get("headers", ()),
-                    *(organization_headers(scope["headers"]) if self.openai_headers else ()),
+                    *(organization_headers(scope["headers"]) if self.organization_headers else ()),
                     (b"openai-processing-ms", str(elapsed_ms).encode()),
                     (b"openai-version", OPENAI_VERSION),
                     (b"x-request-id", request_id),

@@ -39,14 +39,17 @@ def _line(size: int) -> bytes:
 
 
 def test_journal_keeps_bodies_within_its_budget() -> None:
-    mock = MockFiles(journal_bytes=20_000)
+    # Five uploads' metadata (~3.1 KB each, response headers included) and the newest
+    # one's bodies fit; the older bodies do not.
+    budget = 21_000
+    mock = MockFiles(journal_bytes=budget)
     contents = [_line(4000) for _ in range(5)]
     with httpx.Client(transport=mock.transport("httpx"), base_url=mock.root_url) as http:
         for content in contents:
             assert _upload(http, content).status_code == 200
     uploads = mock.calls.filter("POST", "/v1/files")
     assert len(uploads) == 5
-    assert mock.journal.held_bytes <= 20_000
+    assert mock.journal.held_bytes <= budget
     assert mock.journal.dropped == 0  # metadata of every call is still there
     oldest, newest = uploads[0], uploads[-1]
     assert oldest.bodies_dropped and oldest.request_body == b""

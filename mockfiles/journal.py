@@ -4,7 +4,8 @@ Bounded: it holds at most ``max_bytes`` (bodies plus an estimate of each call's
 metadata) and ``max_calls`` events. Bodies go first, oldest first: a call keeps its
 metadata (method, path, headers, status, sizes, SHA-256 of uploads, form fields) after
 its bodies go; then the oldest events go (:attr:`Journal.dropped` counts them). A
-refused request keeps no body.
+refused request keeps its body only up to :data:`REFUSED_BODY_KEPT_BYTES` (enough to
+replay an ordinary refusal; a refused 600 MB upload keeps nothing).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ _NO_FIELDS: Mapping[str, str] = MappingProxyType({})
 DEFAULT_JOURNAL_BYTES = 64 * 1024 * 1024
 #: Default number of calls (and other events) the journal keeps.
 DEFAULT_JOURNAL_CALLS = 10_000
+#: Largest request body a refused call (4xx/5xx) keeps, within the budget: a scenario
+#: can replay a refused form, and a refused large upload holds no memory.
+REFUSED_BODY_KEPT_BYTES = 64 * 1024
 
 
 class BodyDropped(LookupError):
@@ -257,8 +261,8 @@ class Journal:
     Holds at most ``max_bytes``: bodies plus an estimate of each event's metadata. Over
     it, the oldest bodies go first (a call keeps its metadata: sizes, digests, fields),
     then the oldest events. It also keeps at most ``max_calls`` events. :attr:`dropped`
-    counts the events let go. A refused call (4xx/5xx) keeps no request body; a body
-    larger than the whole budget is never kept.
+    counts the events let go. A refused call (4xx/5xx) keeps a request body only up to
+    :data:`REFUSED_BODY_KEPT_BYTES`; a body larger than the whole budget is never kept.
     """
 
     def __init__(
@@ -292,9 +296,10 @@ class Journal:
 
     def settle(self, call: Call) -> None:
         """Count a finished call against the budget: a refused call (4xx/5xx, or no
-        response) keeps no request body, the oldest bodies go when over budget."""
+        response) keeps only a small request body, the oldest bodies go when over budget."""
         with self._lock:
-            if call.status == 0 or call.status >= 400 or call.request_dropped:
+            refused = call.status == 0 or call.status >= 400
+            if call.request_dropped or (refused and call.request_size > REFUSED_BODY_KEPT_BYTES):
                 call.drop_request_body()  # refused, or over the whole budget as it arrived
             if call.meta < 0:  # already let go while it was running
                 call.drop_bodies()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +34,10 @@ ID_RE = re.compile(
     r"|(?<![0-9A-Za-z])batch_[0-9a-f]{32}(?![0-9a-f])"
 )
 DUMMY_KEY = "sk-mockfiles-replay"
+BODIES_DROPPED = (
+    "not replayable: the journal let this step's bodies go when it was recorded (over its "
+    "budget, or a refused request over 64 KiB); record with a larger journal_bytes"
+)
 
 
 # -- normalising and comparing --------------------------------------------------------
@@ -178,8 +183,15 @@ class _Target:
         return document
 
     def set_clock(self, at: float) -> None:
-        """Make the target's clock read ``at`` (a server without control routes keeps its
-        own time; times then compare within the tolerance)."""
+        """Make the target's clock read ``at``'s second (a server without control routes
+        keeps its own time; times then compare within the tolerance).
+
+        The clock is set no later than half-way through that second: the request then
+        has half a second before it could cross into the next one and take a
+        ``created_at`` later than recorded (which could reorder a listing).
+        """
+        whole = math.floor(at)
+        at = whole + min(at - whole, 0.5)
         if self.mock is not None:
             self.mock.clock.set(at)
         elif self.controllable:
@@ -300,6 +312,8 @@ def _replay_step(
     if "request" in step:
         request = translate(step["request"], mapping)
         label = f"{step['request']['method']} {labels(step['request']['path'])}"
+        if step.get("bodies_dropped"):
+            return StepOutcome(number, label, [BODIES_DROPPED])
         if "at" in step:
             target.set_clock(step["at"])
         actual = target.send(request, keys(step.get("tenant")))

@@ -18,7 +18,8 @@ import pytest
 from mockfiles import MockFiles
 from mockfiles import store as store_module
 from mockfiles.blobs import Blob
-from mockfiles.journal import BodyDropped
+from mockfiles.journal import REFUSED_BODY_KEPT_BYTES, BodyDropped
+from mockfiles.scenario import BODIES_DROPPED, replay
 from mockfiles.server import ThreadedServer
 from mockfiles.store import StoredFile, UnknownCursor
 
@@ -67,18 +68,22 @@ def test_journal_keeps_bodies_within_its_budget() -> None:
     assert steps[0]["bodies_dropped"] is True and "bodies_dropped" not in steps[-1]
 
 
-def test_refused_uploads_keep_no_body() -> None:
+def test_refused_uploads_keep_no_large_body() -> None:
     mock = MockFiles(max_file_bytes=1000)
     with httpx.Client(transport=mock.transport("httpx"), base_url=mock.root_url) as http:
-        assert _upload(http, _line(5000)).status_code == 413
+        assert _upload(http, _line(REFUSED_BODY_KEPT_BYTES + 1)).status_code == 413
         assert _upload(http, _line(500), purpose="nonsense").status_code == 400
     too_large, bad_purpose = mock.calls.filter("POST", "/v1/files")
-    assert too_large.request_body == b"" and too_large.request_size > 1000
-    assert bad_purpose.request_body == b"" and bad_purpose.files[0].size == 500
+    assert too_large.request_body == b"" and too_large.request_size > REFUSED_BODY_KEPT_BYTES
     assert too_large.response_json["error"]["message"]  # the answer is kept
-    # what it holds is the calls' metadata and the error answers, no request body
+    # a small refused form is kept, so a scenario replays the refusal as it happened
+    assert len(bad_purpose.request_body) == bad_purpose.request_size
+    assert bad_purpose.files[0].size == 500
     held = sum(call.meta + len(call.response_body) for call in mock.calls)
-    assert mock.journal.held_bytes == held
+    assert mock.journal.held_bytes == held + bad_purpose.request_size
+    first, second = replay(mock.scenario()).steps
+    assert first.differences == [BODIES_DROPPED]  # said plainly, not as a false diff
+    assert second.differences == []
 
 
 def test_journal_drops_oldest_calls_when_metadata_alone_is_over_budget() -> None:

@@ -266,6 +266,9 @@ def check_expiry(client: openai.OpenAI, mock: MockFiles, move: Any) -> None:
 
 
 def test_expiry_with_clock_advance(client: openai.OpenAI, mockfiles: MockFiles) -> None:
+    # The clock follows real time: start on a whole second, so "one second before the
+    # expiry" is not already past it when the creation fell late in its second.
+    mockfiles.clock.set(1_893_456_000)
     check_expiry(client, mockfiles, mockfiles.clock.advance)
 
 

@@ -9,25 +9,20 @@ state through a backend.
 
 from __future__ import annotations
 
-from typing import Any
-
 from .profiles import Profile
 from .services.base import RecordedExchange, Service
 from .services.batches import BatchService
 from .services.files import FileService
 from .services.uploads import UploadService
-from .state import State
+from .state import Settings, State
 
 
 class Backend(State):
     """A mock's state (:class:`State`) and its services: ``files``, ``uploads`` and
     ``batches``."""
 
-    def __init__(self, profile: Profile, **options: Any) -> None:
-        """``options`` are :class:`State`'s (``api_keys``, ``isolate_tenants``, ...)."""
-        super().__init__(profile, **options)
-        #: The options the backend was built with (a scratch copy is built from them).
-        self.options = options
+    def __init__(self, profile: Profile, settings: Settings | None = None) -> None:
+        super().__init__(profile, settings)
         self.files = FileService(self)
         self.uploads = UploadService(self, self.files)
         self.batches = BatchService(self, self.files)

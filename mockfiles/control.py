@@ -119,7 +119,7 @@ class ControlService:
         :class:`~mockfiles.scenario_format.ScenarioError` and changes nothing.
         """
         doc = scenario_state.read(source)
-        scratch = Backend(self.backend.profile, **self.backend.options)
+        scratch = Backend(self.backend.profile, self.backend.settings)
         scratch.api_key, scratch.project = self.backend.api_key, self.backend.project
         scenario_state.load_into(scratch, doc)
         self.reset()

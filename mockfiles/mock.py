@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -14,19 +14,19 @@ from urllib.parse import urlsplit
 from .api.app import build_app
 from .auth import Authenticator
 from .backend import Backend
-from .batch_types import BatchAnswer, Responder
+from .batch_types import BatchAnswer
 from .clock import Clock
 from .control import ControlService
 from .errors import NoSuchFile
 from .faults import Faults
-from .journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CALLS, Journal
+from .journal import Journal
 from .patching import patched_environ, route_hosts
 from .profiles import Profile, get_profile
 from .scenario_state import LoadReport
 from .scenario_state import read as read_scenario
 from .services.batches import Batch, BatchService
 from .services.files import FileService
-from .state import DUMMY_API_KEY
+from .state import DUMMY_API_KEY, SETTING_NAMES, Settings
 from .store import Store, StoredFile
 from .transport import Library, async_transport, sync_transport
 from .urls import UrlRegistry
@@ -44,43 +44,23 @@ class MockFiles:
     """
 
     def __init__(
-        self,
-        profile: str | Profile = "openai",
-        *,
-        base_url: str | None = None,
-        api_keys: Collection[str] | None = None,
-        api_key: str = DUMMY_API_KEY,
-        isolate_tenants: bool = True,
-        processing_seconds: float = 0.0,
-        validate_content: bool = False,
-        seed: int | None = None,
-        batch_durations: Mapping[str, float] | None = None,
-        batch_responder: Responder | None = None,
-        batch_responses: Mapping[str, BatchAnswer | BaseException] | None = None,
-        journal_bytes: int = DEFAULT_JOURNAL_BYTES,
-        journal_calls: int = DEFAULT_JOURNAL_CALLS,
-        control_token: str | None = None,
-        **profile_changes: Any,
+        self, profile: str | Profile = "openai", *, base_url: str | None = None, **options: Any
     ) -> None:
+        """``options`` are the fields of :class:`~mockfiles.state.Settings` (``api_keys``,
+        ``processing_seconds``, ``batch_durations``, ...); any other name changes that
+        field of the profile. An unknown name is a ``TypeError`` listing both."""
+        settings = {name: value for name, value in options.items() if name in SETTING_NAMES}
+        profile_changes = {n: v for n, v in options.items() if n not in SETTING_NAMES}
         chosen = get_profile(profile)
-        chosen = chosen.replace(**profile_changes) if profile_changes else chosen
+        try:
+            chosen = chosen.replace(**profile_changes) if profile_changes else chosen
+        except TypeError as exc:
+            raise TypeError(
+                f"{exc}; MockFiles' own options are: {', '.join(sorted(SETTING_NAMES))}"
+            ) from None
         self.base_url = (base_url or DEFAULT_ROOT_URL + chosen.base_path).rstrip("/")
         #: The one owner of this mock's state (profile, clock, store, journal, ...).
-        self.backend = Backend(
-            chosen,
-            api_keys=api_keys,
-            api_key=api_key,
-            isolate_tenants=isolate_tenants,
-            processing_seconds=processing_seconds,
-            validate_content=validate_content,
-            seed=seed,
-            batch_durations=batch_durations,
-            batch_responder=batch_responder,
-            batch_responses=batch_responses,
-            journal_bytes=journal_bytes,
-            journal_calls=journal_calls,
-            control_token=control_token,
-        )
+        self.backend = Backend(chosen, Settings(**settings))
         #: Reset, clock, seeding and scenarios, as the control routes offer them.
         self.control = ControlService(self.backend)
         self.app = build_app(self.backend, self.control)

@@ -15,6 +15,7 @@ import importlib
 import json
 import math
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -168,6 +169,7 @@ class _Target:
         self.mock = mock
         #: Whether the server has the mock's control routes (a real service has not).
         self.controllable = True
+        self._last_set: tuple[float, float] | None = None
 
     def send(self, request: Doc, api_key: str) -> Doc:
         response = self.client.request(
@@ -186,17 +188,30 @@ class _Target:
         """Make the target's clock read ``at``'s second (a server without control routes
         keeps its own time; times then compare within the tolerance).
 
-        The clock is set no later than half-way through that second: the request then
-        has half a second before it could cross into the next one and take a
-        ``created_at`` later than recorded (which could reorder a listing).
+        Within that second the clock is set no later than half-way through, so the
+        request cannot cross into the next second and take a later ``created_at`` than
+        recorded (which could reorder a listing); and it never goes back within the
+        second, so what an earlier request started (a batch) is never in the future.
         """
         whole = math.floor(at)
-        at = whole + min(at - whole, 0.5)
+        target = whole + min(at - whole, 0.5)
+        now = self._estimated_now()
+        if now is not None and math.floor(now) == whole and now >= target:
+            return
         if self.mock is not None:
-            self.mock.clock.set(at)
+            self.mock.clock.set(target)
         elif self.controllable:
-            response = self.client.post("/_mock/clock", json={"set": at})
+            response = self.client.post("/_mock/clock", json={"set": target})
             self.controllable = response.status_code == 200
+        self._last_set = (target, time.monotonic())
+
+    def _estimated_now(self) -> float | None:
+        if self.mock is not None:
+            return self.mock.clock.now()
+        if self._last_set is None:
+            return None
+        value, when = self._last_set
+        return value + (time.monotonic() - when)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, fields
 
 from .auth import Authenticator
 from .batch_types import BatchAnswer, Responder, check_durations
@@ -32,59 +33,73 @@ _SHARED_RNG = random.Random()
 DUMMY_API_KEY = "sk-mockfiles-test-key"
 
 
+@dataclass(frozen=True)
+class Settings:
+    """A mock's options besides its profile: the keyword arguments of ``MockFiles`` that
+    are not profile fields (see the README's table)."""
+
+    #: Only these keys are accepted (others get the service's 401); ``None``: any key.
+    api_keys: Collection[str] | None = None
+    #: The identity the mock's own clients use; files seeded without a key are its.
+    api_key: str = DUMMY_API_KEY
+    #: Each key (and ``OpenAI-Project``) is a tenant of its own; ``False``: one shared.
+    isolate_tenants: bool = True
+    #: New files stay ``uploaded`` this long on the clock (0: processed on arrival).
+    processing_seconds: float = 0.0
+    #: Check batch and fine-tune uploads line by line; a bad file is stored with status
+    #: ``error`` and the first problem in ``status_details``.
+    validate_content: bool = False
+    #: Seeds id generation, for reproducible ids.
+    seed: int | None = None
+    #: Seconds each batch phase lasts on the clock (``validating``, ``in_progress``,
+    #: ``finalizing``, ``cancelling``); each 0 unless set.
+    batch_durations: Mapping[str, float] | None = None
+    #: Answers batch request lines (``None``: the default responder).
+    batch_responder: Responder | None = None
+    #: Answers by ``custom_id``, taking precedence over the responder.
+    batch_responses: Mapping[str, BatchAnswer | BaseException] | None = None
+    #: The journal's memory budget (bodies plus metadata) and most calls it keeps.
+    journal_bytes: int = DEFAULT_JOURNAL_BYTES
+    journal_calls: int = DEFAULT_JOURNAL_CALLS
+    #: Callers from other hosts may use the control routes when they send this token
+    #: (``x-mockfiles-control-token``); loopback callers never need it.
+    control_token: str | None = None
+
+
+#: The names :class:`Settings` takes (``MockFiles`` sends every other option to the profile).
+SETTING_NAMES = frozenset(f.name for f in fields(Settings))
+
+
 class State:
     """Everything one mock holds. Thread-safe where its parts are (store, journal,
     faults, URL registry)."""
 
-    def __init__(
-        self,
-        profile: Profile,
-        *,
-        api_keys: Collection[str] | None = None,
-        api_key: str = DUMMY_API_KEY,
-        isolate_tenants: bool = True,
-        processing_seconds: float = 0.0,
-        validate_content: bool = False,
-        seed: int | None = None,
-        batch_durations: Mapping[str, float] | None = None,
-        batch_responder: Responder | None = None,
-        batch_responses: Mapping[str, BatchAnswer | BaseException] | None = None,
-        journal_bytes: int = DEFAULT_JOURNAL_BYTES,
-        journal_calls: int = DEFAULT_JOURNAL_CALLS,
-        control_token: str | None = None,
-    ) -> None:
+    def __init__(self, profile: Profile, settings: Settings | None = None) -> None:
+        settings = settings or Settings()
         self.profile = profile
-        self.journal = Journal(max_bytes=journal_bytes, max_calls=journal_calls)
-        #: Callers from other hosts may use the control routes when they send this token
-        #: (``x-mockfiles-control-token``); loopback callers never need it.
-        self.control_token = control_token
+        self.settings = settings
+        self.journal = Journal(max_bytes=settings.journal_bytes, max_calls=settings.journal_calls)
+        self.control_token = settings.control_token
         self.clock = Clock(listener=self._clock_moved)
         self.store = Store()
         self.urls = UrlRegistry(listener=self._url_registered)
         self.faults = Faults()
         self.authenticator = Authenticator(
-            profile.auth_scheme, api_keys, isolate_tenants=isolate_tenants
+            profile.auth_scheme, settings.api_keys, isolate_tenants=settings.isolate_tenants
         )
-        #: The identity the mock's own clients use; files seeded without a key are its.
-        self.api_key = api_key
+        self.api_key = settings.api_key
         self.project: str | None = None
-        #: New files stay ``uploaded`` this long on the clock (0: processed on arrival).
-        self.processing_seconds = processing_seconds
-        #: Check batch and fine-tune uploads line by line; a bad file is stored with
-        #: status ``error`` and the first problem in ``status_details``.
-        self.validate_content = validate_content
-        self.rng = _SHARED_RNG if seed is None else random.Random(seed)
+        self.processing_seconds = settings.processing_seconds
+        self.validate_content = settings.validate_content
+        self.rng = _SHARED_RNG if settings.seed is None else random.Random(settings.seed)
         #: Called with the time by :meth:`now`: services with objects that expire
         #: (an Upload after its hour) release them here.
         self.sweepers: list[Callable[[float], None]] = []
-        #: Seconds each batch phase lasts on the clock (``validating``, ``in_progress``,
-        #: ``finalizing``, ``cancelling``); each 0 unless set.
-        self.batch_durations = check_durations(batch_durations)
-        #: Answers batch request lines (``None``: the default responder).
-        self.batch_responder = batch_responder
-        #: Answers by ``custom_id``, taking precedence over the responder: a body, a
-        #: :class:`~mockfiles.batch_types.BatchErrorResponse`, or an exception to raise.
-        self.batch_responses: dict[str, BatchAnswer | BaseException] = dict(batch_responses or {})
+        self.batch_durations = check_durations(settings.batch_durations)
+        self.batch_responder = settings.batch_responder
+        self.batch_responses: dict[str, BatchAnswer | BaseException] = dict(
+            settings.batch_responses or {}
+        )
 
     def now(self) -> float:
         """The clock's time, with every file expired by then removed (the one place

@@ -348,14 +348,15 @@ def test_tenant_labels_do_not_collide(served: tuple[MockFiles, httpx.Client]) ->
     assert http.get(f"/v1/files/{file_id}", headers=owner).status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/v1/files", "/v1/batches"])
 @pytest.mark.parametrize("limit", [" 3", "3 ", "3_0", "\u0663", "+3", "3.0", "0x3"])
 def test_limit_takes_plain_decimal_digits_only(
-    served: tuple[MockFiles, httpx.Client], limit: str
+    served: tuple[MockFiles, httpx.Client], limit: str, path: str
 ) -> None:
     _, http = served
-    response = http.get("/v1/files", params={"limit": limit}, headers=KEY)
+    response = http.get(path, params={"limit": limit}, headers=KEY)
     assert "limit" in assert_envelope(response)
-    assert http.get("/v1/files", params={"limit": "3"}, headers=KEY).status_code == 200
+    assert http.get(path, params={"limit": "3"}, headers=KEY).status_code == 200
 
 
 @pytest.mark.parametrize("seconds", [" 3600 ", "3_600", "\u0663\u0666\u0660\u0660", "+3600"])

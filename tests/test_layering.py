@@ -43,6 +43,7 @@ LAYERS: list[set[str]] = [
         "api.context",
         "api.render",
         "api.routing",
+        "api.paging",
         "api.json_input",
         "api.upload_schema",
         "api.middleware",

@@ -13,6 +13,7 @@ from ..profiles import Profile
 from ..services.batches import LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, Batch, BatchSpec
 from . import json_input, render
 from .context import backend_of, tenant_of
+from .paging import parse_limit
 from .routing import MethodDispatch
 
 MAX_CREATE_BODY = 64 * 1024
@@ -237,41 +238,13 @@ async def cancel_batch(request: Request) -> Response:
     return render.JSON(batch_object(batch))
 
 
-def _limit(raw: str | None) -> int:
-    if raw is None:
-        return LIST_DEFAULT_LIMIT
-    try:
-        limit = int(raw)
-    except ValueError:
-        raise InvalidRequest(
-            f"Invalid 'limit': expected an integer, but got '{raw}' instead.",
-            param="limit",
-            code="invalid_type",
-        ) from None
-    if limit < 1:
-        raise InvalidRequest(
-            "Invalid 'limit': integer below minimum value. Expected a value >= 1, "
-            f"but got {limit} instead.",
-            param="limit",
-            code="integer_below_min_value",
-        )
-    if limit > LIST_MAX_LIMIT:
-        raise InvalidRequest(
-            "Invalid 'limit': integer above maximum value. Expected a value <= "
-            f"{LIST_MAX_LIMIT}, but got {limit} instead.",
-            param="limit",
-            code="integer_above_max_value",
-        )
-    return limit
-
-
 async def list_batches(request: Request) -> Response:
     """``GET /batches``: newest first, ``after`` and ``limit`` (1..100, default 20)."""
     service = backend_of(request.scope).batches
     params = request.query_params
     page, has_more = service.list(
         tenant_of(request.scope),
-        limit=_limit(params.get("limit")),
+        limit=parse_limit(params.get("limit"), LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT),
         after=params.get("after") or None,
     )
     data = [batch_object(batch) for batch in page]

@@ -15,8 +15,9 @@ from ..profiles import Profile
 from ..services.files import ListQuery
 from . import render
 from .context import backend_of, call_of, tenant_of
+from .paging import parse_limit
 from .routing import MethodDispatch
-from .upload_schema import check_upload, strict_int
+from .upload_schema import check_upload
 
 # Room for the multipart framing and the text fields around the file.
 MULTIPART_OVERHEAD = 1024 * 1024
@@ -86,32 +87,7 @@ async def list_files(request: Request) -> Response:
 def parse_list_query(request: Request, profile: Profile) -> ListQuery:
     """Validate ``limit``, ``order``, ``after``, ``purpose`` and the profile's filters."""
     params = request.query_params
-    limit = profile.list_default_limit
-    max_limit = profile.list_max_limit
-    raw_limit = params.get("limit")
-    if raw_limit is not None:
-        parsed = strict_int(raw_limit)
-        if parsed is None:
-            raise InvalidRequest(
-                f"Invalid 'limit': expected an integer, but got '{raw_limit}' instead.",
-                param="limit",
-                code="invalid_type",
-            )
-        limit = parsed
-        if limit < 1:
-            raise InvalidRequest(
-                "Invalid 'limit': integer below minimum value. Expected a value >= 1, "
-                f"but got {limit} instead.",
-                param="limit",
-                code="integer_below_min_value",
-            )
-        if limit > max_limit:
-            raise InvalidRequest(
-                "Invalid 'limit': integer above maximum value. Expected a value <= "
-                f"{max_limit}, but got {limit} instead.",
-                param="limit",
-                code="integer_above_max_value",
-            )
+    limit = parse_limit(params.get("limit"), profile.list_default_limit, profile.list_max_limit)
     order = params.get("order", "desc")
     if order not in ("asc", "desc"):
         raise InvalidRequest(

@@ -30,6 +30,23 @@ class UploadRequest:
     expires_after_seconds: int | None
 
 
+def expires_after_schema(profile: Profile) -> dict[str, Any]:
+    """The JSON schema of an ``expires_after`` policy under ``profile``."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(profile.expires_after_required),
+        "properties": {
+            "anchor": {"type": "string", "enum": ["created_at"]},
+            "seconds": {
+                "type": "integer",
+                "minimum": profile.expires_after_min_seconds,
+                "maximum": profile.expires_after_max_seconds,
+            },
+        },
+    }
+
+
 @lru_cache(maxsize=32)
 def _validator(profile: Profile) -> Draft202012Validator:
     schema: dict[str, Any] = {
@@ -39,19 +56,7 @@ def _validator(profile: Profile) -> Draft202012Validator:
         "properties": {
             FILE_FIELD: {},
             "purpose": {"type": "string", "enum": list(profile.upload_purposes)},
-            "expires_after": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": list(profile.expires_after_required),
-                "properties": {
-                    "anchor": {"type": "string", "enum": ["created_at"]},
-                    "seconds": {
-                        "type": "integer",
-                        "minimum": profile.expires_after_min_seconds,
-                        "maximum": profile.expires_after_max_seconds,
-                    },
-                },
-            },
+            "expires_after": expires_after_schema(profile),
         },
     }
     return Draft202012Validator(schema)

@@ -22,7 +22,7 @@ from . import json_input, render
 from .context import backend_of, call_of, tenant_of
 from .imports import INVALID_JSON
 from .routing import MethodDispatch
-from .upload_schema import schema_error_message
+from .upload_schema import expires_after_schema, schema_error_message
 
 #: Largest JSON body of a create or complete (a complete lists every part id).
 MAX_JSON_BODY = 4 * 1024 * 1024
@@ -43,19 +43,7 @@ def _create_validator(profile: Profile) -> Draft202012Validator:
                 "filename": {"type": "string"},
                 "mime_type": {"type": "string", "minLength": 1},
                 "purpose": {"type": "string", "enum": list(profile.upload_purposes)},
-                "expires_after": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": list(profile.expires_after_required),
-                    "properties": {
-                        "anchor": {"type": "string", "enum": ["created_at"]},
-                        "seconds": {
-                            "type": "integer",
-                            "minimum": profile.expires_after_min_seconds,
-                            "maximum": profile.expires_after_max_seconds,
-                        },
-                    },
-                },
+                "expires_after": expires_after_schema(profile),
             },
         }
     )

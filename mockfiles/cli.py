@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import ipaddress
 import json
+import socket
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -252,16 +253,21 @@ def non_loopback_warning(host: str) -> str | None:
     )
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """A bound socket, or an ``OSError`` saying in one line why not (port in use...)."""
+    try:
+        return bind(host, port)
+    except OSError as exc:
+        raise OSError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def _serve(args: argparse.Namespace) -> int:
     loaded = scenario.read(args.load) if args.load else None
     profile = args.profile or (loaded or {}).get("profile", "openai")
     if profile not in PROFILES:
         raise ValueError(f"the scenario names an unknown profile {profile!r}")
     changes = _profile_changes(args, PROFILES[profile])
-    try:
-        sock = bind(args.host, args.port)
-    except OSError as exc:
-        raise OSError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    sock = _listen(args.host, args.port)
     with sock:
         port = sock.getsockname()[1]
         host = f"[{args.host}]" if ":" in args.host else args.host
@@ -311,10 +317,7 @@ def _record(args: argparse.Namespace) -> int:
     from .proxy import RecordingProxy
 
     proxy = RecordingProxy(args.upstream, args.output, profile=args.profile)
-    try:
-        sock = bind(args.host, args.port)
-    except OSError as exc:
-        raise OSError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    sock = _listen(args.host, args.port)
     with sock:
         port = sock.getsockname()[1]
         print(

@@ -191,7 +191,8 @@ class _Target:
         Within that second the clock is set no later than half-way through, so the
         request cannot cross into the next second and take a later ``created_at`` than
         recorded (which could reorder a listing); and it never goes back within the
-        second, so what an earlier request started (a batch) is never in the future.
+        second, so what an earlier request of the replay started (a batch) is never in
+        the future.
         """
         whole = math.floor(at)
         target = whole + min(at - whole, 0.5)
@@ -206,8 +207,8 @@ class _Target:
         self._last_set = (target, time.monotonic())
 
     def _estimated_now(self) -> float | None:
-        if self.mock is not None:
-            return self.mock.clock.now()
+        """Where the clock this replay last set has moved to since (None before the first
+        set: a fresh target's own time says nothing about the recording)."""
         if self._last_set is None:
             return None
         value, when = self._last_set

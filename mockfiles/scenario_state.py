@@ -7,6 +7,7 @@ against a mock or a server is :mod:`mockfiles.scenario`.
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -134,6 +135,8 @@ def load_into(backend: Backend, source: str | Path | Doc) -> LoadReport:
         raise ScenarioError(f"a step cannot be loaded: {exc!r}") from None
     except MockFilesError as exc:  # a domain refusal (quota, limits) while loading
         raise ScenarioError(f"a step cannot be loaded: {exc}") from None
+    backend.clock.follow_real_time()
+    backend.now()
     backend.journal.clear()
     report = LoadReport()
     for record in backend.store.files():
@@ -164,6 +167,8 @@ def _load_step(backend: Backend, step: Doc, shift: int, number: int) -> None:
         )
     elif "request" in step:
         request, response = step["request"], step["response"]
+        if "at" in step:  # the clock as it stood: what had expired by then is gone
+            _move_clock(backend, {"set": step["at"]}, shift)
         if request["method"] in ("GET", "HEAD") or not 200 <= int(response["status"]) < 300:
             return
         base_path = backend.profile.base_path
@@ -179,5 +184,22 @@ def _load_step(backend: Backend, step: Doc, shift: int, number: int) -> None:
             shift=shift,
         )
         backend.restore(exchange)
-    elif "clock" not in step:
+    elif "clock" in step:
+        _move_clock(backend, step["clock"], shift)
+    else:
         raise ScenarioError(f"step {number} is none of request, seed, url or clock")
+
+
+def _move_clock(backend: Backend, move: Doc, shift: int) -> None:
+    """Move the clock as the recording's did (times shifted), applying what expires."""
+    if "advance" in move:
+        backend.clock.advance(_finite(move["advance"]))
+    else:
+        backend.clock.set(_finite(move["set"]) + shift)
+    backend.now()
+
+
+def _finite(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ScenarioError(f"a clock step needs a finite number of seconds, not {value!r}")
+    return float(value)

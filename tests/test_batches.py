@@ -183,6 +183,21 @@ def test_every_transition_at_its_moment_on_the_clock(
     assert client.files.retrieve(done.output_file_id).created_at == t0 + 115
 
 
+@pytest.mark.mockfiles(batch_durations={"validating": 10, "in_progress": 100, "finalizing": 5})
+def test_output_files_are_listed_without_reading_the_batch(
+    client: openai.OpenAI, mockfiles: MockFiles
+) -> None:
+    input_id = upload(client, chat_lines(2))
+    batch = create(client, input_id)
+    mockfiles.clock.advance(200)  # nobody reads the batch: its outputs still appear
+    names = sorted(f.filename for f in client.files.list())
+    assert names == sorted(["in.jsonl", f"{batch.id}_output.jsonl"])
+    assert sorted(f.filename for f in mockfiles.stored_files()) == names
+    output = next(f for f in client.files.list() if f.purpose == "batch_output")
+    assert output.created_at == batch.created_at + 115  # made when it happened on the clock
+    assert client.batches.retrieve(batch.id).output_file_id == output.id
+
+
 @pytest.mark.mockfiles(batch_durations={"validating": 60, "in_progress": 60, "finalizing": 60})
 def test_freezegun_drives_batches(client: openai.OpenAI) -> None:
     with freeze_time("2030-01-01 00:00:00") as frozen:

@@ -145,3 +145,20 @@ def test_record_through_the_cli_then_serve_load(tmp_path: Path) -> None:
         assert any("in project proj_x" in line for line in loaded_lines)
         wait_until_serving(f"http://127.0.0.1:{port}")
         assert_each_key_sees_its_own(f"http://127.0.0.1:{port}/v1", made)
+
+
+def test_a_file_that_expired_during_the_recording_stays_gone(tmp_path: Path) -> None:
+    mock = MockFiles()
+    client = mock.openai_client(max_retries=0)
+    expired = client.files.create(file=("a.jsonl", BATCH_LINE), purpose="batch")  # 30 days
+    kept = client.files.create(file=("notes.txt", b"n"), purpose="user_data")  # never
+    mock.clock.advance(30 * 86_400)
+    assert [f.id for f in mock.stored_files()] == [kept.id]
+    mock.clock.follow_real_time()  # back to real time: the expiry happened all the same
+    path = mock.save_scenario(tmp_path / "s.json")
+
+    loaded = MockFiles.from_scenario(path)
+    assert [f.id for f in loaded.stored_files()] == [kept.id]
+    with pytest.raises(openai.NotFoundError):
+        loaded.openai_client(max_retries=0).files.retrieve(expired.id)
+    assert loaded.clock.offset == 0  # the loaded mock follows real time

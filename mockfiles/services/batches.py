@@ -180,6 +180,11 @@ class BatchService:
         self._batches: dict[str, Batch] = {}
         self._by_tenant: dict[str, list[Batch]] = {}
         self._seq = 0
+        #: Batches not finished yet: brought up to date whenever the state reads the
+        #: time, so their output files are listed without anyone reading the batch.
+        self._active: dict[str, Batch] = {}
+        self._sweeping = False
+        state.sweepers.append(self._sweep)
 
     # -- commands -------------------------------------------------------------
 
@@ -219,6 +224,7 @@ class BatchService:
                 blob=record.blob,
             )
             self._batches[batch.id] = batch
+            self._active[batch.id] = batch
             own = self._by_tenant.setdefault(tenant, [])
             batch.position = len(own)
             own.append(batch)
@@ -314,6 +320,22 @@ class BatchService:
         with self._lock:
             while not batch.done and self._step(batch, now):
                 pass
+            if batch.done:
+                self._active.pop(batch.id, None)
+
+    def _sweep(self, now: float) -> None:
+        """Bring every unfinished batch to ``now`` (called by :meth:`State.now`). Skipped
+        when another thread holds the batches (it brings them up to date itself) or
+        when the sweep itself reads the time (storing an output file does)."""
+        if not self._active or self._sweeping or not self._lock.acquire(blocking=False):
+            return
+        try:
+            self._sweeping = True
+            for batch in list(self._active.values()):
+                self.advance(batch, now)
+        finally:
+            self._sweeping = False
+            self._lock.release()
 
     def _step(self, batch: Batch, now: float) -> bool:
         """One transition due by ``now``; False when nothing more is due."""
@@ -634,6 +656,7 @@ class BatchService:
         with self._lock:
             self._batches.clear()
             self._by_tenant.clear()
+            self._active.clear()
 
     def restore(self, exchange: RecordedExchange) -> bool:
         """Re-create a recorded create (id and time kept, shifted) or cancel; a restored

@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import ipaddress
-import json
 import socket
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import scenario
+from . import safe_json, scenario
 from .batch_types import BATCH_PHASES
 from .journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CALLS
 from .mock import MockFiles
@@ -198,7 +197,7 @@ def _field_value(profile: Profile, name: str, text: str) -> Any:
         raise ValueError(f"--set {name}: no such profile field; fields are {known}")
     current = getattr(profile, name)
     try:
-        value = json.loads(text)
+        value = safe_json.loads(text)
     except ValueError:
         value = text  # a bare word is a string
     expected: type | tuple[type, ...]

@@ -10,7 +10,6 @@ replay an ordinary refusal; a refused 600 MB upload keeps nothing).
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping
@@ -20,6 +19,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qsl
 
+from . import safe_json
 from .blobs import Blob
 
 RawHeaders = tuple[tuple[bytes, bytes], ...]
@@ -178,7 +178,7 @@ class Call:
         """The JSON response body, or None if the response was not JSON."""
         if not self.response_headers.get("content-type", "").startswith("application/json"):
             return None
-        return json.loads(self.response_body)
+        return safe_json.loads(self.response_body, max_depth=safe_json.SCENARIO_MAX_DEPTH)
 
     def __str__(self) -> str:
         query = f"?{self.query_string}" if self.query_string else ""

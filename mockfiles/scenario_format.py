@@ -33,6 +33,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from . import safe_json
 from .blobs import Blob
 from .coroutines import drive
 from .errors import MockFilesError
@@ -132,7 +133,7 @@ def body_doc(content_type: str, body: bytes) -> Doc | None:
             return parsed
     if content_type.startswith("application/json") or body[:1] in (b"{", b"["):
         try:
-            return {"json": json.loads(body)}
+            return {"json": safe_json.loads(body)}
         except ValueError:
             pass
     return content_doc(body)

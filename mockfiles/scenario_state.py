@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import safe_json
 from .auth import SHARED_TENANT, Identity
 from .backend import Backend
 from .errors import MockFilesError
@@ -78,9 +79,11 @@ def read(source: str | Path | Doc) -> Doc:
     if isinstance(source, dict):
         return check_scenario(source)
     try:
-        return check_scenario(json.loads(Path(source).read_text()))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = Path(source).read_text()
+        document = safe_json.loads(text, max_depth=safe_json.SCENARIO_MAX_DEPTH)
+    except (UnicodeDecodeError, ValueError) as exc:
         raise ScenarioError(f"{source} is not a JSON scenario: {exc}") from None
+    return check_scenario(document)
 
 
 # -- load -----------------------------------------------------------------------------

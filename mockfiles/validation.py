@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from . import safe_json
 from .blobs import Blob
 
 #: Content is read in pieces of at most this size, so scanning a file never copies it
@@ -82,7 +82,7 @@ BATCH_FIELDS = ("custom_id", "method", "url", "body")
 CHAT_ROLES = frozenset({"system", "user", "assistant", "tool"})
 
 
-_DECODE = json.JSONDecoder().decode
+_DECODE = safe_json.loads
 
 
 def _objects(blob: Blob) -> Iterator[tuple[int, dict[str, Any] | LineProblem]]:
@@ -93,6 +93,12 @@ def _objects(blob: Blob) -> Iterator[tuple[int, dict[str, Any] | LineProblem]]:
             continue
         try:
             value = _DECODE(line.decode("utf-8"))
+        except safe_json.TooDeep as exc:
+            yield (
+                number,
+                LineProblem(number, "invalid_json_line", f"This line is {exc}."),
+            )
+            continue
         except (ValueError, UnicodeDecodeError):
             yield (
                 number,

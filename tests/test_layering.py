@@ -26,6 +26,7 @@ LAYERS: list[set[str]] = [
         "profiles",
         "profile_table",
         "batch_types",
+        "safe_json",
     },
     {"dashboard"},
     {"store", "journal", "faults", "urls", "validation", "auth", "multipart"},

@@ -27,6 +27,7 @@ from starlette.responses import Response
 from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
+from .. import safe_json
 from ..control import ControlService
 from ..errors import InvalidRequest, MockFilesError
 from ..scenario_format import ScenarioError, content_bytes
@@ -54,14 +55,14 @@ class Forbidden(MockFilesError):
     error_type = "permission_error"
 
 
-async def _json(request: Request) -> Any:
+async def _json(request: Request, *, max_depth: int = safe_json.MAX_DEPTH) -> Any:
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_CONTROL_BODY:
             raise InvalidRequest(f"The body is over {MAX_CONTROL_BODY} bytes.")
     try:
-        return json_input.loads(body)
+        return json_input.loads(body, max_depth=max_depth)
     except ValueError:
         raise InvalidRequest("The body must be JSON (NaN and Infinity are not).") from None
 
@@ -139,7 +140,9 @@ _LEADS = {
 
 async def _checked(request: Request, schema: str) -> dict[str, Any]:
     """The JSON body, valid for ``schema``; 400 naming the first problem otherwise."""
-    document = await _json(request)
+    # a scenario wraps recorded bodies in a few levels of its own
+    depth = safe_json.SCENARIO_MAX_DEPTH if schema == "scenario" else safe_json.MAX_DEPTH
+    document = await _json(request, max_depth=depth)
     error = next(iter(_validator(schema).iter_errors(document)), None)
     if error is not None:
         raise InvalidRequest(f"{_LEADS[schema]}: {schema_error_message(error)}.")

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .. import safe_json
 from ..auth import SHARED_TENANT, key_hint
 from ..backend import Backend
 from ..control import ControlService
@@ -204,7 +205,7 @@ def _body(body: bytes, headers: list[tuple[str, str]]) -> dict[str, Any]:
         return shown
     if "json" in content_type and len(body) <= MAX_BODY_CHARS:
         with contextlib.suppress(ValueError):
-            text = json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+            text = json.dumps(safe_json.loads(body), indent=2, ensure_ascii=False)
     shown["body"] = text
     shown["truncated"] = len(body) > MAX_BODY_CHARS
     return shown

@@ -2,15 +2,16 @@
 
 Refused (a 400 envelope): text holding a lone surrogate (possible only through ``\\ud800``
 style escapes; it could never be encoded back as UTF-8), and ``NaN``, ``Infinity`` or a
-number too large for a float (none of them is JSON a response could carry).
+number too large for a float (none of them is JSON a response could carry), and a
+document nested more than :data:`~mockfiles.safe_json.MAX_DEPTH` levels deep.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
+from .. import safe_json
 from ..errors import InvalidRequest
 
 
@@ -21,6 +22,14 @@ def _refuse_constant(name: str) -> Any:
 def check_document(value: Any) -> None:
     """Raise :class:`InvalidRequest` for text that cannot be encoded or a number that is
     not finite, anywhere in ``value``."""
+    _check(value)
+
+
+def _too_deep(max_depth: int) -> str:
+    return f"The JSON body is nested too deeply (more than {max_depth} levels of arrays/objects)."
+
+
+def _check(value: Any) -> None:
     if isinstance(value, str):
         try:
             value.encode("utf-8")
@@ -34,16 +43,20 @@ def check_document(value: Any) -> None:
             raise InvalidRequest(f"The body holds a number out of range: {value!r}.")
     elif isinstance(value, dict):
         for key, item in value.items():
-            check_document(key)
-            check_document(item)
+            _check(key)
+            _check(item)
     elif isinstance(value, list):
         for item in value:
-            check_document(item)
+            _check(item)
 
 
-def loads(body: bytes | bytearray) -> Any:
+def loads(body: bytes | bytearray, *, max_depth: int = safe_json.MAX_DEPTH) -> Any:
     """``json.loads`` that refuses ``NaN``/``Infinity`` (``ValueError``, like malformed
-    JSON) and, once parsed, unencodable text and infinite numbers (``InvalidRequest``)."""
-    document = json.loads(body, parse_constant=_refuse_constant)
-    check_document(document)
+    JSON) and, once parsed, unencodable text, infinite numbers and nesting deeper than
+    ``MAX_DEPTH`` (``InvalidRequest``)."""
+    try:
+        document = safe_json.loads(body, max_depth=max_depth, parse_constant=_refuse_constant)
+    except safe_json.TooDeep as exc:
+        raise InvalidRequest(_too_deep(exc.max_depth)) from None
+    _check(document)
     return document

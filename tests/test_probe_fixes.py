@@ -1,0 +1,176 @@
+"""Defects a newcomer's probe found: deep JSON, unsendable fault headers, empty tokens and
+keys, non-finite settings, CLI tracebacks, the proxy recorder, batch ids in replays.
+
+Real clients throughout: the openai SDK, httpx against a ``ThreadedServer`` on loopback,
+and the CLI as a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+
+from mockfiles import MockFiles
+from mockfiles.server import ThreadedServer
+
+from .batch_helpers import CHAT, chat_lines
+
+KEY = {"Authorization": "Bearer sk-A"}
+#: An unterminated array nested 2000 deep (the parser recursed before seeing the end).
+DEEP_OPEN = "[" * 2000
+#: Well-formed, 500 deep: Python's parser manages it; what walks it later may not.
+DEEP_CLOSED = "[" * 500 + "]" * 500
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[MockFiles, httpx.Client]]:
+    mock = MockFiles()
+    with ThreadedServer(mock) as server, httpx.Client(base_url=server.root_url) as http:
+        yield mock, http
+
+
+def envelope_message(response: httpx.Response, status: int = 400) -> str:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json"), response.text
+    message: str = response.json()["error"]["message"]
+    return message
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mockfiles", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert done.returncode != 0, done
+    assert "Traceback" not in done.stderr, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+# -- 1. deeply nested JSON --------------------------------------------------------------
+
+
+def _deep_bodies(deep: str, upload_id: str) -> list[tuple[str, str]]:
+    return [
+        ("/_mock/clock", '{"advance": ' + deep + "}"),
+        ("/_mock/files", '{"filename": ' + deep + "}"),
+        ("/_mock/urls", '{"url": ' + deep + "}"),
+        ("/_mock/faults", '{"status": ' + deep + "}"),
+        ("/_mock/scenario", '{"steps": ' + deep + "}"),
+        ("/v1/batches", '{"metadata": {"a": ' + deep + "}}"),
+        ("/v1/uploads", '{"filename": "a", "metadata": ' + deep + "}"),
+        (f"/v1/uploads/{upload_id}/complete", '{"part_ids": ' + deep + "}"),
+    ]
+
+
+@pytest.mark.parametrize("deep", [DEEP_OPEN, DEEP_CLOSED], ids=["unterminated", "closed"])
+def test_deeply_nested_bodies_answer_400_everywhere(
+    served: tuple[MockFiles, httpx.Client], deep: str
+) -> None:
+    _, http = served
+    upload = http.post(
+        "/v1/uploads",
+        headers=KEY,
+        json={"filename": "a.jsonl", "purpose": "batch", "bytes": 1, "mime_type": "text/jsonl"},
+    )
+    assert upload.status_code == 200, upload.text
+    for path, body in _deep_bodies(deep, upload.json()["id"]):
+        response = http.post(
+            path, headers={**KEY, "content-type": "application/json"}, content=body
+        )
+        assert "nested too deeply" in envelope_message(response), path
+    # nothing broke: the journal, the dashboard's state and the clock still answer
+    assert http.get("/_mock/journal").status_code == 200
+    assert http.get("/_mock/state").status_code == 200
+    assert http.post("/_mock/clock", json={"advance": 1}).status_code == 200
+
+
+def test_bodies_nested_a_little_are_fine(served: tuple[MockFiles, httpx.Client]) -> None:
+    _, http = served
+    nested: object = "x"
+    for _ in range(100):
+        nested = [nested]
+    file_id = http.post(
+        "/v1/files", headers=KEY, data={"purpose": "batch"}, files={"file": ("a", chat_lines(1))}
+    ).json()["id"]
+    created = http.post(
+        "/v1/batches",
+        headers=KEY,
+        json={
+            "input_file_id": file_id,
+            "endpoint": CHAT,
+            "completion_window": "24h",
+            "metadata": {"a": json.dumps(nested)},
+        },
+    )
+    assert created.status_code == 200, created.text
+
+
+DEEP_LINE = b"[" * 300_000 + b"\n"
+
+
+def test_a_deep_batch_line_fails_validation_and_breaks_nothing(
+    served: tuple[MockFiles, httpx.Client],
+) -> None:
+    mock, http = served
+    base_url = str(http.base_url.join("/v1"))
+    with openai.OpenAI(base_url=base_url, api_key="sk-A", max_retries=0) as sdk:
+        file_id = sdk.files.create(file=("in.jsonl", chat_lines(1) + DEEP_LINE), purpose="batch").id
+        batch = sdk.batches.create(
+            input_file_id=file_id, endpoint="/v1/chat/completions", completion_window="24h"
+        )
+        mock.clock.advance(3600)
+        done = sdk.batches.retrieve(batch.id)
+        assert done.status == "failed"
+        assert done.errors is not None and done.errors.data is not None
+        [error] = done.errors.data
+        assert (error.line, error.code) == (2, "invalid_json_line")
+        assert error.message is not None and "nested too deeply" in error.message
+        assert [b.id for b in sdk.batches.list()] == [batch.id]
+    assert http.get("/_mock/state").status_code == 200
+    assert http.get("/_mock/journal").status_code == 200
+
+
+def test_a_deep_line_in_a_checked_upload_is_a_bad_line() -> None:
+    strict = MockFiles(validate_content=True)
+    with ThreadedServer(strict) as server:
+        sdk = openai.OpenAI(base_url=server.base_url, api_key=strict.api_key, max_retries=0)
+        created = sdk.files.create(file=("in.jsonl", DEEP_LINE), purpose="batch")
+        assert created.status == "error"
+        assert created.status_details is not None
+        assert created.status_details.startswith("line 1: invalid_json_line: This line is nested")
+        assert httpx.get(f"{server.root_url}/_mock/state").status_code == 200
+
+
+def test_a_deep_line_in_a_compass_fine_tune_upload_is_refused() -> None:
+    compass = MockFiles("compass")
+    with ThreadedServer(compass) as server:
+        sdk = openai.OpenAI(
+            base_url=server.base_url,
+            api_key=compass.api_key,
+            default_headers={"api-key": compass.api_key},
+            max_retries=0,
+        )
+        with pytest.raises(openai.BadRequestError) as refused:
+            sdk.files.create(file=("train.jsonl", DEEP_LINE), purpose="fine-tune")
+        assert "line 1: This line is nested too deeply" in refused.value.message
+        assert compass.stored_files() == []
+
+
+def test_cli_validate_of_a_deep_line_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "deep.jsonl"
+    path.write_bytes(DEEP_LINE)
+    done = run_cli("validate", str(path), "--purpose", "batch")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stdout.startswith("line 1: invalid_json_line: This line is nested too deeply")

@@ -3,6 +3,7 @@ dropped connection. Matching is by method and path glob (``/v1/files/*``)."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,49 @@ STATUS_ERRORS: dict[int, tuple[str, str, str | None]] = {
     503: ("The server is overloaded or not ready yet.", "server_error", None),
     504: ("Gateway timeout.", "server_error", None),
 }
+
+
+#: An HTTP header name (RFC 9110 token).
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+#: A header value one line long: tab, visible ASCII, space, or Latin-1 (no control
+#: characters, so no CR, LF or NUL).
+_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+#: Headers that frame the response: the server sets them, a fault cannot.
+FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
+
+
+def check_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` as a dict, if every one can be sent on an HTTP response; ``ValueError``
+    naming the first that cannot (a bad name or value, or a framing header)."""
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+            raise ValueError(
+                f"header name {name!r} is not an HTTP token (letters, digits and "
+                "!#$%&'*+-.^_`|~, no spaces)"
+            )
+        if not isinstance(value, str) or not _VALUE.fullmatch(value):
+            raise ValueError(
+                f"header {name!r} has value {value!r}: a value must be one line of text "
+                "(no CR, LF, NUL or other control characters)"
+            )
+        if name.lower() in FRAMING_HEADERS:
+            raise ValueError(
+                f"header {name!r} frames the response and is set by the server; "
+                f"a fault cannot set {', '.join(sorted(FRAMING_HEADERS))}"
+            )
+        checked[name] = value
+    return checked
+
+
+def _check_times(times: object) -> None:
+    if times is None:
+        return
+    if isinstance(times, bool) or not isinstance(times, int):
+        raise ValueError(
+            f"times must be a whole number of requests (or None for every request), "
+            f"not {times!r}"
+        )
 
 
 class InjectedError(MockFilesError):
@@ -104,6 +148,7 @@ class Faults:
         self._lock = threading.Lock()
 
     def _queue(self, fault: Fault) -> Fault:
+        _check_times(fault.remaining)
         if fault.remaining is not None and fault.remaining < 1:
             raise ValueError(
                 f"times must be at least 1 (or None for every request), not {fault.remaining}"
@@ -135,7 +180,7 @@ class Faults:
                 path,
                 times,
                 status,
-                dict(headers or {}),
+                check_headers(headers or {}),
                 message,
                 error_type,
                 code,

@@ -174,3 +174,56 @@ def test_cli_validate_of_a_deep_line_is_one_line(tmp_path: Path) -> None:
     done = run_cli("validate", str(path), "--purpose", "batch")
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert done.stdout.startswith("line 1: invalid_json_line: This line is nested too deeply")
+
+
+# -- 2. faults with headers that cannot be sent -------------------------------------------
+
+UNSENDABLE = [
+    {"x": "a\r\nb"},
+    {"x": "a\x00b"},
+    {"bad header": "x"},
+    {"": "x"},
+    {"content-length": "5"},
+    {"Transfer-Encoding": "chunked"},
+    {"connection": "close"},
+]
+
+
+@pytest.mark.parametrize("headers", UNSENDABLE, ids=repr)
+def test_unsendable_fault_headers_are_refused_when_queued(
+    served: tuple[MockFiles, httpx.Client], headers: dict[str, str]
+) -> None:
+    mock, http = served
+    refused = http.post("/_mock/faults", json={"status": 429, "headers": headers})
+    assert "Cannot queue that fault: header" in envelope_message(refused)
+    assert len(mock.faults) == 0
+    with pytest.raises(ValueError, match="header"):
+        mock.faults.add(status=429, headers=headers)
+    assert len(mock.faults) == 0
+    listed = http.get("/v1/files", headers=KEY)  # the next request is served normally
+    assert listed.status_code == 200 and listed.json()["data"] == []
+
+
+def test_sendable_fault_headers_reach_the_client(served: tuple[MockFiles, httpx.Client]) -> None:
+    _, http = served
+    queued = http.post(
+        "/_mock/faults",
+        json={"status": 429, "headers": {"retry-after-ms": "10", "x-note": "a b\tc"}},
+    )
+    assert queued.status_code == 200, queued.text
+    hit = http.get("/v1/files", headers=KEY)
+    assert hit.status_code == 429
+    assert (hit.headers["retry-after-ms"], hit.headers["x-note"]) == ("10", "a b\tc")
+
+
+@pytest.mark.parametrize("times", [1e30, 2.5, 2.0, True])
+def test_fault_times_must_be_a_whole_number(
+    served: tuple[MockFiles, httpx.Client], times: object
+) -> None:
+    mock, http = served
+    refused = http.post("/_mock/faults", json={"status": 500, "times": times})
+    assert refused.status_code == 400, refused.text
+    assert len(mock.faults) == 0
+    with pytest.raises(ValueError, match="times must be a whole number"):
+        mock.faults.add(status=500, times=times)  # type: ignore[arg-type]
+    assert http.get("/v1/files", headers=KEY).status_code == 200

@@ -261,16 +261,19 @@ async def urls(request: Request) -> Response:
 async def faults(request: Request) -> Response:
     control = control_of(request.scope)
     body = await _checked(request, "faults")
-    fault = control.backend.faults.add(
-        status=body["status"],
-        method=body.get("method"),
-        path=body.get("path", "*"),
-        times=body.get("times", 1),
-        headers=body.get("headers"),
-        message=body.get("message"),
-        error_type=body.get("type"),
-        code=body.get("code"),
-    )
+    try:
+        fault = control.backend.faults.add(
+            status=body["status"],
+            method=body.get("method"),
+            path=body.get("path", "*"),
+            times=body.get("times", 1),
+            headers=body.get("headers"),
+            message=body.get("message"),
+            error_type=body.get("type"),
+            code=body.get("code"),
+        )
+    except ValueError as exc:
+        raise InvalidRequest(f"Cannot queue that fault: {exc}.") from None
     return JSON(
         {
             "queued": True,

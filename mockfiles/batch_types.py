@@ -9,6 +9,7 @@ moment that request is processed on the mock's clock.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,9 +99,15 @@ def check_durations(durations: Mapping[str, float] | None) -> dict[str, float]:
                 f"unknown batch phase {phase!r} in batch_durations; phases are: "
                 + ", ".join(BATCH_PHASES)
             )
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not math.isfinite(seconds)
+            or seconds < 0
+        ):
             raise ValueError(
-                f"batch_durations[{phase!r}] must be a number of seconds >= 0, not {seconds!r}"
+                f"batch_durations[{phase!r}] must be a finite number of seconds >= 0, "
+                f"not {seconds!r}"
             )
         chosen[phase] = float(seconds)
     return chosen

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import ipaddress
+import math
 import socket
 import sys
 from collections.abc import Mapping, Sequence
@@ -254,6 +256,8 @@ def non_loopback_warning(host: str) -> str | None:
 
 def _listen(host: str, port: int) -> socket.socket:
     """A bound socket, or an ``OSError`` saying in one line why not (port in use...)."""
+    if not 0 <= port <= 65535:
+        raise OSError(f"cannot listen on {host}:{port}: a port is a number from 0 to 65535")
     try:
         return bind(host, port)
     except OSError as exc:
@@ -261,6 +265,15 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    for phase, seconds in args.batch_duration:
+        if not math.isfinite(seconds):
+            raise ValueError(
+                f"--batch-duration {phase}={seconds}: SECONDS must be a finite number >= 0"
+            )
+    if args.control_token == "":
+        raise ValueError("--control-token must not be empty")
+    if args.api_key is not None and "" in args.api_key:
+        raise ValueError("--api-key must not be empty")
     loaded = scenario.read(args.load) if args.load else None
     profile = args.profile or (loaded or {}).get("profile", "openai")
     if profile not in PROFILES:
@@ -304,10 +317,25 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _client_errors() -> tuple[type[Exception], ...]:
+    """The HTTP libraries' errors for a server that cannot be reached (or a bad URL)."""
+    errors: list[type[Exception]] = []
+    for library in ("httpx", "httpx2"):
+        try:
+            module = importlib.import_module(library)
+        except ImportError:
+            continue
+        errors += [module.TransportError, module.InvalidURL]
+    return tuple(errors)
+
+
 def _replay(args: argparse.Namespace) -> int:
-    report = scenario.replay(
-        args.scenario, base_url=args.base_url, profile=args.profile, api_key=args.api_key
-    )
+    try:
+        report = scenario.replay(
+            args.scenario, base_url=args.base_url, profile=args.profile, api_key=args.api_key
+        )
+    except _client_errors() as exc:
+        raise OSError(f"cannot reach {args.base_url}: {exc or type(exc).__name__}") from None
     print(report.render())
     return 0 if report.ok else 1
 

@@ -72,8 +72,7 @@ def _check_times(times: object) -> None:
         return
     if isinstance(times, bool) or not isinstance(times, int):
         raise ValueError(
-            f"times must be a whole number of requests (or None for every request), "
-            f"not {times!r}"
+            f"times must be a whole number of requests (or None for every request), not {times!r}"
         )
 
 

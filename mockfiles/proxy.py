@@ -1,10 +1,15 @@
 """A recording proxy: forwards every request to an upstream service and writes what
 passed as a scenario, so a real service's behaviour can be replayed against the mock.
+
+Calls to the mock's control routes (``/_mock/...``) are forwarded but not recorded: they
+are not the service's traffic. An upstream that cannot be reached answers 502 with the
+profile's error envelope, naming the upstream (and is not recorded either).
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import threading
 import time
@@ -16,6 +21,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from .api.middleware import api_key_from
 from .auth import key_hint, tenant_label
+from .errors import MockFilesError
 from .profiles import get_profile
 from .scenario_format import Doc, dumps, request_doc, response_doc, scenario_doc
 from .transport import default_library
@@ -34,6 +40,13 @@ DROPPED_HEADERS = frozenset(
 )
 
 
+class UpstreamUnreachable(MockFilesError):
+    """The upstream could not be reached (502)."""
+
+    status = 502
+    error_type = "server_error"
+
+
 class RecordingProxy:
     """An ASGI app forwarding to ``upstream`` (its scheme and host; paths pass as sent)."""
 
@@ -45,6 +58,7 @@ class RecordingProxy:
         self.output = Path(output)
         self.profile = profile
         self.auth_scheme = get_profile(profile).auth_scheme
+        self.error_detail = get_profile(profile).error_detail
         self.steps: list[Doc] = []
         #: Tenant label -> hint, for the scenario's ``tenants``.
         self.tenants: Doc = {}
@@ -69,12 +83,17 @@ class RecordingProxy:
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         query = scope["query_string"].decode("latin-1")
         at = time.time()
-        response = await self._http().request(
-            scope["method"],
-            scope["path"] + (f"?{query}" if query else ""),
-            headers=[(k, v) for k, v in headers if k.lower() not in DROPPED_HEADERS],
-            content=bytes(body),
-        )
+        client = self._http()
+        try:
+            response = await client.request(
+                scope["method"],
+                scope["path"] + (f"?{query}" if query else ""),
+                headers=[(k, v) for k, v in headers if k.lower() not in DROPPED_HEADERS],
+                content=bytes(body),
+            )
+        except self._errors() as exc:
+            await self._unreachable(send, exc)
+            return
         content = response.content
         out_headers = [
             (k.encode("latin-1"), v.encode("latin-1"))
@@ -86,6 +105,8 @@ class RecordingProxy:
             {"type": "http.response.start", "status": response.status_code, "headers": out_headers}
         )
         await send({"type": "http.response.body", "body": content})
+        if scope["path"] == "/_mock" or scope["path"].startswith("/_mock/"):
+            return  # the mock's control routes: forwarded, not the service's traffic
         step = {
             "at": at,
             "request": request_doc(scope["method"], scope["path"], query, headers, bytes(body)),
@@ -97,6 +118,24 @@ class RecordingProxy:
             tenant = step["tenant"] = tenant_label(key, project)
             self.tenants.setdefault(tenant, {"key": key_hint(key), "project": project})
         self._record(step)
+
+    def _errors(self) -> tuple[type[Exception], ...]:
+        module = importlib.import_module(default_library())
+        return (module.TransportError,)
+
+    async def _unreachable(self, send: Send, exc: Exception) -> None:
+        error = UpstreamUnreachable(
+            f"mockfiles record: cannot reach the upstream {self.upstream}: "
+            f"{exc or type(exc).__name__}",
+            code="upstream_unreachable",
+        )
+        content = json.dumps(error.envelope(detail=self.error_detail)).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(content)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": error.status, "headers": headers})
+        await send({"type": "http.response.body", "body": content})
 
     def _record(self, step: Doc) -> None:
         with self._lock:

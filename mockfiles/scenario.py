@@ -240,6 +240,8 @@ def _target(mock: MockFiles | None, base_url: str | None) -> Iterator[_Target]:
         return
     assert base_url is not None
     parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"base_url must be an http(s) URL, not {base_url!r}")
     with module.Client(base_url=f"{parts.scheme}://{parts.netloc}", timeout=60) as client:
         yield _Target(client, None)
 

@@ -7,6 +7,7 @@ through it, so whatever a request or a test reads next never sees an expired fil
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, fields
@@ -40,8 +41,9 @@ class Settings:
 
     #: Only these keys are accepted (others get the service's 401); ``None``: any key.
     api_keys: Collection[str] | None = None
-    #: The identity the mock's own clients use; files seeded without a key are its.
-    api_key: str = DUMMY_API_KEY
+    #: The identity the mock's own clients use; files seeded without a key are its
+    #: (``None``: the first of ``api_keys``, else :data:`DUMMY_API_KEY`).
+    api_key: str | None = None
     #: Each key (and ``OpenAI-Project``) is a tenant of its own; ``False``: one shared.
     isolate_tenants: bool = True
     #: New files stay ``uploaded`` this long on the clock (0: processed on arrival).
@@ -65,6 +67,45 @@ class Settings:
     #: (``x-mockfiles-control-token``); loopback callers never need it.
     control_token: str | None = None
 
+    def __post_init__(self) -> None:
+        """``ValueError`` for an option no mock could honour (an empty key or token, a
+        time that is negative or not finite)."""
+        if self.control_token is not None and (
+            not isinstance(self.control_token, str) or not self.control_token
+        ):
+            raise ValueError(
+                "control_token must be a non-empty string (an empty token would let any "
+                "caller that sends an empty header use the control routes)"
+            )
+        if self.api_keys is not None:
+            if isinstance(self.api_keys, str | bytes):
+                raise ValueError(
+                    f"api_keys must be a collection of keys, not one string: {self.api_keys!r}"
+                )
+            for key in self.api_keys:
+                if not isinstance(key, str) or not key:
+                    raise ValueError(f"api_keys must hold non-empty strings, not {key!r}")
+        if self.api_key is not None and (not isinstance(self.api_key, str) or not self.api_key):
+            raise ValueError(f"api_key must be a non-empty string, not {self.api_key!r}")
+        seconds = self.processing_seconds
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not math.isfinite(seconds)
+            or seconds < 0
+        ):
+            raise ValueError(
+                f"processing_seconds must be a finite number of seconds >= 0, not {seconds!r}"
+            )
+        check_durations(self.batch_durations)
+
+    @property
+    def own_key(self) -> str:
+        """The key the mock's own clients use: ``api_key``, else the first accepted key."""
+        if self.api_key is not None:
+            return self.api_key
+        return next(iter(self.api_keys or ()), DUMMY_API_KEY)
+
 
 #: The names :class:`Settings` takes (``MockFiles`` sends every other option to the profile).
 SETTING_NAMES = frozenset(f.name for f in fields(Settings))
@@ -87,7 +128,7 @@ class State:
         self.authenticator = Authenticator(
             profile.auth_scheme, settings.api_keys, isolate_tenants=settings.isolate_tenants
         )
-        self.api_key = settings.api_key
+        self.api_key = settings.own_key
         self.project: str | None = None
         self.processing_seconds = settings.processing_seconds
         self.validate_content = settings.validate_content

@@ -227,3 +227,184 @@ def test_fault_times_must_be_a_whole_number(
     with pytest.raises(ValueError, match="times must be a whole number"):
         mock.faults.add(status=500, times=times)  # type: ignore[arg-type]
     assert http.get("/v1/files", headers=KEY).status_code == 200
+
+
+# -- 3. empty control token and keys ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"control_token": ""}, {"api_keys": [""]}, {"api_keys": ["sk-a", ""]}, {"api_key": ""}],
+    ids=repr,
+)
+def test_empty_tokens_and_keys_are_refused(options: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="non-empty"):
+        MockFiles(**options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["--control-token", ""], "--control-token must not be empty"),
+        (["--api-key", ""], "--api-key must not be empty"),
+        (["--api-key", "sk-a", "--api-key", ""], "--api-key must not be empty"),
+    ],
+)
+def test_cli_refuses_empty_tokens_and_keys(flags: list[str], needle: str) -> None:
+    assert_one_line_error(run_cli("serve", "--port", "0", *flags), needle)
+
+
+def test_an_empty_control_header_does_not_open_the_control_routes() -> None:
+    """A remote caller sending an empty token header is refused when a token is set."""
+    from mockfiles.api.control import TOKEN_HEADER, Forbidden, check_caller
+
+    scope = {"client": ("203.0.113.9", 1234), "headers": [(TOKEN_HEADER.encode(), b"")]}
+    with pytest.raises(Forbidden):
+        check_caller(scope, "s3cret")
+
+
+# -- 4. non-finite and negative settings --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"batch_durations": {"in_progress": float("nan")}},
+        {"batch_durations": {"validating": float("inf")}},
+        {"batch_durations": {"in_progress": -1}},
+        {"processing_seconds": float("nan")},
+        {"processing_seconds": float("inf")},
+        {"processing_seconds": -1},
+    ],
+    ids=repr,
+)
+def test_non_finite_or_negative_settings_are_refused(options: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="finite number of seconds >= 0"):
+        MockFiles(**options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_cli_refuses_a_non_finite_batch_duration(value: str) -> None:
+    done = run_cli("serve", "--port", "0", "--batch-duration", f"in_progress={value}")
+    assert_one_line_error(done, "--batch-duration", "finite")
+
+
+# -- 5. CLI tracebacks --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["serve", "record"])
+@pytest.mark.parametrize("port", ["70000", "-1"])
+def test_cli_port_out_of_range_is_one_line(command: str, port: str, tmp_path: Path) -> None:
+    extra = ["--upstream", "http://127.0.0.1:9", "-o", str(tmp_path / "s.json")]
+    done = run_cli(command, "--port", port, *(extra if command == "record" else []))
+    assert_one_line_error(done, f"cannot listen on 127.0.0.1:{port}", "0 to 65535")
+
+
+@pytest.fixture
+def saved_scenario(tmp_path: Path) -> Path:
+    mock = MockFiles()
+    mock.openai_client(max_retries=0).files.create(file=("a.jsonl", chat_lines(1)), purpose="batch")
+    return mock.save_scenario(tmp_path / "s.json")
+
+
+@pytest.mark.parametrize(
+    ("base_url", "needle"),
+    [
+        ("http://127.0.0.1:1/v1", "cannot reach http://127.0.0.1:1/v1"),
+        ("not-a-url", "must be an http(s) URL"),
+    ],
+)
+def test_cli_replay_against_nothing_is_one_line(
+    saved_scenario: Path, base_url: str, needle: str
+) -> None:
+    done = run_cli("replay", str(saved_scenario), "--base-url", base_url)
+    assert_one_line_error(done, needle)
+
+
+# -- 6. serve prints a key it accepts -----------------------------------------------------
+
+
+def _served_key(*flags: str) -> str:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mockfiles", "serve", "--port", "0", *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        root = ""
+        for line in proc.stdout:
+            if "serving on" in line:
+                root = line.split("serving on ")[1].strip()
+            if line.startswith("export OPENAI_API_KEY="):
+                key = line.strip().split("=", 1)[1]
+                assert root
+                listed = httpx.get(root + "/files", headers={"Authorization": f"Bearer {key}"})
+                assert listed.status_code == 200, listed.text
+                return key
+        raise AssertionError("serve printed no OPENAI_API_KEY")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def test_serve_prints_the_first_accepted_key() -> None:
+    assert _served_key("--api-key", "sk-a", "--api-key", "sk-b") == "sk-a"
+    assert _served_key() == "sk-mockfiles-test-key"
+
+
+def test_the_mocks_own_key_is_the_first_accepted_one() -> None:
+    mock = MockFiles(api_keys=["sk-a", "sk-b"])
+    assert mock.api_key == "sk-a"
+    assert list(mock.openai_client(max_retries=0).files.list()) == []
+    assert MockFiles(api_keys=["sk-a"], api_key="sk-other").api_key == "sk-other"
+
+
+# -- 7. the recording proxy ---------------------------------------------------------------
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_record_with_the_upstream_down_answers_502(tmp_path: Path) -> None:
+    from mockfiles.proxy import RecordingProxy
+
+    upstream = f"http://127.0.0.1:{_closed_port()}"
+    output = tmp_path / "s.json"
+    with ThreadedServer(RecordingProxy(upstream, output)) as proxy:
+        sdk = openai.OpenAI(base_url=proxy.root_url + "/v1", api_key="sk-a", max_retries=0)
+        with pytest.raises(openai.APIStatusError) as failed:
+            sdk.files.list()
+        assert failed.value.status_code == 502
+        assert f"cannot reach the upstream {upstream}" in failed.value.message
+        body = failed.value.response.json()
+        assert body["error"]["type"] == "server_error"
+        assert body["detail"]["message"] == body["error"]["message"]
+    assert not output.exists()
+
+
+def test_record_forwards_control_calls_without_recording_them(tmp_path: Path) -> None:
+    from mockfiles.proxy import RecordingProxy
+    from mockfiles.scenario import replay
+
+    output = tmp_path / "s.json"
+    upstream_mock = MockFiles()
+    with (
+        ThreadedServer(upstream_mock) as upstream,
+        ThreadedServer(RecordingProxy(upstream.root_url, output)) as proxy,
+    ):
+        before = upstream_mock.clock.now()
+        moved = httpx.post(proxy.root_url + "/_mock/clock", json={"advance": 3600})
+        assert moved.status_code == 200 and moved.json()["now"] >= before + 3600
+        sdk = openai.OpenAI(base_url=proxy.root_url + "/v1", api_key="sk-a", max_retries=0)
+        sdk.files.create(file=("a.jsonl", chat_lines(1)), purpose="batch")
+    steps = json.loads(output.read_text())["steps"]
+    assert [s["request"]["path"] for s in steps] == ["/v1/files"]
+    assert replay(output).ok

@@ -80,6 +80,82 @@ def _declared_length(request: Any) -> int | None:
     return int(declared) if declared is not None and declared.isdigit() else None
 
 
+#: How many responses took the quick build (read by the tests: if a library changes so
+#: that the quick build no longer applies, they fail instead of silently going slow).
+QUICK_BUILDS = [0]
+
+
+def build_response(
+    module: ModuleType, status: int, headers: list[tuple[bytes, bytes]], body: bytes, request: Any
+) -> Any:
+    """``module.Response(status, headers=headers, content=body, request=request)``, built
+    for less.
+
+    The public constructor runs the body through the content decoders and a chunker to
+    read it; for a body that is already whole, not content-encoded, and whose
+    Content-Length is declared, the result is the same object state with the content
+    set directly (the private ``_content``, ``is_stream_consumed`` and ``is_closed``
+    that ``read()`` would leave). Anything else, or a library whose responses no
+    longer have those attributes, takes the public path.
+    """
+    length = None
+    for name, value in headers:
+        if name == b"content-length":
+            length = value
+        elif name == b"content-encoding":
+            length = None
+            break
+    if length is None or length != str(len(body)).encode() or not _QUICK_OK[module]:
+        return module.Response(status, headers=headers, content=body, request=request)
+    response = module.Response(
+        status, headers=headers, stream=module.ByteStream(body), request=request
+    )
+    response._content = body
+    response.is_stream_consumed = True
+    response.is_closed = True
+    QUICK_BUILDS[0] += 1
+    return response
+
+
+def _quick_build_applies(module: ModuleType) -> bool:
+    """Whether the quick build leaves a response exactly as the public one would (checked
+    once per library, on a sample)."""
+    try:
+        body = b'{"ok":true}'
+        headers = [(b"content-length", b"11"), (b"content-type", b"application/json")]
+        request = module.Request("GET", "http://mockfiles.local/")
+        public = module.Response(200, headers=headers, content=body, request=request)
+        quick = module.Response(
+            200, headers=headers, stream=module.ByteStream(body), request=request
+        )
+        quick._content = body
+        quick.is_stream_consumed = True
+        quick.is_closed = True
+        return _state(public) == _state(quick)
+    except Exception:  # noqa: BLE001 - any surprise: the public path
+        return False
+
+
+def _state(response: Any) -> dict[str, Any]:
+    """A response's attributes, comparable: streams by their bytes, headers by their raw
+    list; the decoder the public path caches (computed again on demand) left out."""
+    state = dict(vars(response))
+    state.pop("_decoder", None)
+    stream = state.pop("stream")
+    state["stream"] = (type(stream), list(stream))
+    state["headers"] = response.headers.raw
+    return state
+
+
+class _QuickOk(dict[ModuleType, bool]):
+    def __missing__(self, module: ModuleType) -> bool:
+        ok = self[module] = _quick_build_applies(module)
+        return ok
+
+
+_QUICK_OK = _QuickOk()
+
+
 class _Exchange:
     """One request/response exchange with the app: feeds the body, gathers the reply."""
 
@@ -127,11 +203,12 @@ class _Exchange:
 
     def response(self, module: ModuleType, request: Any) -> Any:
         body = self.body[0] if len(self.body) == 1 else b"".join(self.body)
-        return module.Response(
+        return build_response(
+            module,
             self.status,
-            headers=self.headers,
-            content=bytes(body) if isinstance(body, memoryview) else body,
-            request=request,
+            self.headers,
+            bytes(body) if isinstance(body, memoryview) else body,
+            request,
         )
 
 

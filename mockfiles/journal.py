@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from itertools import chain
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qsl
@@ -245,13 +246,57 @@ Event = Call | ClockMoved | FileSeeded | UrlRegistered
 _Holder = Call | FileSeeded | UrlRegistered
 
 
+def _headers_weight(headers: RawHeaders) -> int:
+    return 110 * len(headers) + sum(map(len, chain.from_iterable(headers)))
+
+
 def _estimate(call: Call) -> int:
     """Roughly what a call's metadata costs in memory (objects, headers, fields)."""
-    headers = (*call.raw_request_headers, *call.raw_response_headers)
     size = 600 + len(call.path) + len(call.query_string)
-    size += sum(110 + len(name) + len(value) for name, value in headers)
+    size += _headers_weight(call.raw_request_headers) + _headers_weight(call.raw_response_headers)
     size += sum(110 + len(name) + len(value) for name, value in call.form.items())
     return size + sum(300 + len(uploaded.filename) for uploaded in call.files)
+
+
+#: Distinct header pairs (and request header lists) shared between entries; the cache
+#: starts over beyond this many.
+_SHARED_LIMIT = 4096
+
+
+class SharedHeaders:
+    """Hands out one tuple for equal header pairs and equal header lists, so a journal
+    of many alike requests keeps each distinct pair once (and the garbage collector has
+    fewer objects to walk). Tuples are immutable: sharing them changes nothing a reader
+    can see."""
+
+    def __init__(self) -> None:
+        self._pairs: dict[tuple[bytes, bytes], tuple[bytes, bytes]] = {}
+        self._lists: dict[RawHeaders, RawHeaders] = {}
+
+    def pair(self, pair: tuple[bytes, bytes]) -> tuple[bytes, bytes]:
+        """The shared tuple equal to ``pair``."""
+        try:
+            shared = self._pairs.get(pair)
+        except TypeError:  # not a tuple of bytes: kept as it is
+            return pair
+        if shared is None:
+            if len(self._pairs) >= _SHARED_LIMIT:
+                self._pairs.clear()
+            shared = self._pairs[pair] = pair
+        return shared
+
+    def headers(self, headers: RawHeaders) -> RawHeaders:
+        """The shared tuple equal to ``headers`` (its pairs shared too)."""
+        try:
+            shared = self._lists.get(headers)
+        except TypeError:  # a server that gives headers as lists: kept as they are
+            return headers
+        if shared is None:
+            if len(self._lists) >= _SHARED_LIMIT:
+                self._lists.clear()
+            pair = self.pair
+            shared = self._lists[headers] = tuple([pair(item) for item in headers])
+        return shared
 
 
 class Journal:
@@ -282,6 +327,8 @@ class Journal:
         self._holders: deque[_Holder] = deque()
         self._held = 0
         self._lock = threading.Lock()
+        #: Shares equal header tuples between entries (see :class:`SharedHeaders`).
+        self.shared = SharedHeaders()
 
     @property
     def held_bytes(self) -> int:

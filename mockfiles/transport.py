@@ -132,7 +132,7 @@ def _quick_build_applies(module: ModuleType) -> bool:
         quick.is_stream_consumed = True
         quick.is_closed = True
         return _state(public) == _state(quick)
-    except Exception:  # noqa: BLE001 - any surprise: the public path
+    except Exception:  # any surprise: the public path
         return False
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from binascii import hexlify
+from collections.abc import Callable, Mapping
 from urllib.parse import parse_qsl
 
 import anyio
@@ -30,6 +31,7 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 #: The API version the service reports in ``openai-version``.
 OPENAI_VERSION = b"2020-10-01"
+OPENAI_VERSION_HEADER = (b"openai-version", OPENAI_VERSION)
 #: ``openai-organization`` / ``openai-project`` when the client sent none.
 MOCK_ORGANIZATION = (b"openai-organization", b"org-mockfiles")
 MOCK_PROJECT = (b"openai-project", b"proj_mockfiles")
@@ -115,6 +117,39 @@ def refuse_ambiguous_length(headers: list[tuple[bytes, bytes]]) -> None:
         )
 
 
+def _api_key_of(scheme: AuthScheme, named: Mapping[bytes, bytes]) -> str | None:
+    """:func:`api_key_from` for headers that name each header once."""
+    for name in _AUTH_HEADERS[scheme]:
+        raw = named.get(name)
+        if raw is None:
+            continue
+        text = raw.decode("latin-1").strip()
+        if name == b"authorization":
+            kind, _, token = text.partition(" ")
+            text = token.strip() if kind.lower() == "bearer" else ""
+        if text:
+            return text
+    return None
+
+
+def _text(value: bytes) -> str | None:
+    return value.decode("latin-1").strip() or None
+
+
+def _organization_headers_of(
+    named: Mapping[bytes, bytes], pair: Callable[[tuple[bytes, bytes]], tuple[bytes, bytes]]
+) -> tuple[tuple[bytes, bytes], tuple[bytes, bytes]]:
+    """:func:`organization_headers` for headers that name each header once (shared)."""
+    organization, project = MOCK_ORGANIZATION, MOCK_PROJECT
+    value = named.get(b"openai-organization")
+    if value is not None and value.strip():
+        organization = pair((b"openai-organization", value.strip()))
+    value = named.get(b"openai-project")
+    if value is not None and value.strip():
+        project = pair((b"openai-project", value.strip()))
+    return organization, project
+
+
 def _header(headers: list[tuple[bytes, bytes]], wanted: bytes) -> str | None:
     for name, value in headers:
         if name == wanted:
@@ -161,17 +196,23 @@ class GatewayMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        request_headers = scope["headers"]
+        shared = self.journal.shared
         call = Call(
-            method=scope["method"],
-            path=scope["path"],
-            query_string=scope["query_string"].decode("latin-1"),
-            raw_request_headers=tuple(scope["headers"]),
-            at=self.backend.clock.now(),
+            scope["method"],
+            scope["path"],
+            scope["query_string"].decode("latin-1"),
+            shared.headers(tuple(request_headers)),
+            self.backend.clock.now(),
         )
         scope[CALL_KEY] = call
         scope[BACKEND_KEY] = self.backend
         self.journal.append(call)
-        request_id = b"req_" + os.urandom(16).hex().encode()
+        request_id = (b"x-request-id", b"req_" + hexlify(os.urandom(16)))
+        # Each header name once (as nearly every client sends them): looked up by name;
+        # otherwise the list is searched as the rules for repeated headers say.
+        named = dict(request_headers)
+        unique = len(named) == len(request_headers)
         started = False
         began = time.perf_counter()
 
@@ -180,15 +221,23 @@ class GatewayMiddleware:
             if message["type"] == "http.response.start":
                 started = True
                 elapsed_ms = max(0, int((time.perf_counter() - began) * 1000))
-                headers = message["headers"] = [
-                    *message.get("headers", ()),
-                    *(organization_headers(scope["headers"]) if self.organization_headers else ()),
-                    (b"openai-processing-ms", str(elapsed_ms).encode()),
-                    (b"openai-version", OPENAI_VERSION),
-                    (b"x-request-id", request_id),
-                ]
+                pair = shared.pair
+                if not self.organization_headers:
+                    organization: tuple[tuple[bytes, bytes], ...] = ()
+                elif unique:
+                    organization = _organization_headers_of(named, pair)
+                else:
+                    organization = tuple(map(pair, organization_headers(request_headers)))
+                headers = (
+                    *map(pair, message.get("headers", ())),
+                    *organization,
+                    pair((b"openai-processing-ms", str(elapsed_ms).encode())),
+                    OPENAI_VERSION_HEADER,
+                    request_id,
+                )
+                message["headers"] = list(headers)
                 call.status = message["status"]
-                call.raw_response_headers = tuple(headers)
+                call.raw_response_headers = headers
             elif message.get("body"):
                 body = message["body"]
                 call.response_size += len(body)
@@ -203,14 +252,23 @@ class GatewayMiddleware:
         if scope["method"] in BODY_METHODS:
             receive = _recording(receive, call, budget)
         try:
-            refuse_ambiguous_length(scope["headers"])
+            if unique:
+                if b"transfer-encoding" in named and b"content-length" in named:
+                    refuse_ambiguous_length(request_headers)
+            else:
+                refuse_ambiguous_length(request_headers)
             if len(self.faults):
                 fault = self.faults.take(scope["method"], scope["path"])
                 if fault is not None:
                     await _apply(fault, scope, send_and_record)
             if scope["path"].startswith(self.guarded_prefix):
-                key = api_key_from(self.authenticator.scheme, scope["headers"])
-                project = _header(scope["headers"], b"openai-project")
+                if unique:
+                    key = _api_key_of(self.authenticator.scheme, named)
+                    raw_project = named.get(b"openai-project")
+                    project = None if raw_project is None else _text(raw_project)
+                else:
+                    key = api_key_from(self.authenticator.scheme, request_headers)
+                    project = _header(request_headers, b"openai-project")
                 scope[TENANT_KEY] = call.tenant = self.authenticator.authenticate(key, project)
                 if self.required_query:
                     check_required_query(self.required_query, scope["query_string"])

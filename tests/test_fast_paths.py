@@ -7,13 +7,21 @@ tests fail if the shortcut silently stops being taken (e.g. after a library upgr
 from __future__ import annotations
 
 import importlib
+import json
 from typing import Any
 
 import pytest
+from starlette.responses import JSONResponse
+from starlette.routing import Route, Router
 
 from mockfiles import MockFiles
 from mockfiles import transport as transport_module
+from mockfiles.api import render
+from mockfiles.api.app import api_router, api_routes
+from mockfiles.api.routing import QuickRouter
+from mockfiles.coroutines import drive
 from mockfiles.mock import openai_http_library
+from mockfiles.profiles import get_profile
 from mockfiles.transport import installed_libraries
 
 LIBRARIES = installed_libraries()
@@ -89,3 +97,144 @@ def test_content_encoded_or_unsized_answers_take_the_public_build() -> None:
         public = module.Response(200, headers=headers, content=b"abc", request=request)
         assert _comparable(response) == _comparable(public)
     assert transport_module.QUICK_BUILDS[0] == before
+
+
+# -- routing: the quick lookup decides as Starlette's router does -----------------------
+
+PATHS = [
+    "/v1/files",
+    "/v1/files/",
+    "/v1/files/file-abc",
+    "/v1/files/file-abc/",
+    "/v1/files/file-abc/content",
+    "/v1/files/file-abc\n",
+    "/v1/files\n",
+    "/v1/files/import",
+    "/v1/file/import",
+    "/v1/files//x",
+    "/v1/uploads",
+    "/v1/uploads/upload_1/parts",
+    "/v1/uploads/upload_1/complete",
+    "/v1/batches",
+    "/v1/batches/batch_1",
+    "/v1/batches/batch_1/cancel",
+    "/v1/batches/cancel",
+    "/openai/files",
+    "/openai/files/file-x",
+    "/openai/batches/b",
+    "/v1/unknown",
+    "/",
+    "",
+]
+
+
+class _CountingRouter(Router):
+    calls = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        type(self).calls += 1
+        await super().__call__(scope, receive, send)
+
+
+def _recording_router(profile: str) -> Router:
+    """The profile's route paths, each answered by an app that records what it saw."""
+    real = api_router(get_profile(profile))
+
+    class Recorder:
+        def __init__(self, template: str) -> None:
+            self.template = template
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            scope["seen"] = (self.template, dict(scope["path_params"]), scope["endpoint"] is self)
+
+    def recorder(template: str) -> Any:
+        return Recorder(template)
+
+    async def default(scope: Any, receive: Any, send: Any) -> None:
+        scope["seen"] = ("default", {}, True)
+
+    routes = [Route(route.path, recorder(route.path)) for route in real.routes]  # type: ignore[attr-defined]
+    return _CountingRouter(routes=routes, default=default)
+
+
+def _dispatch(app: Any, path: str) -> Any:
+    scope: dict[str, Any] = {"type": "http", "method": "GET", "path": path, "headers": []}
+    sent: list[Any] = []
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    drive(app(scope, receive, send))
+    redirect = [m for m in sent if m["type"] == "http.response.start"]
+    return scope.get("seen"), scope.get("route"), scope.get("router"), redirect
+
+
+@pytest.mark.parametrize("profile", ["openai", "azure", "compass", "batch_only"])
+def test_quick_router_decides_as_the_router(profile: str) -> None:
+    router = _recording_router(profile)
+    quick = QuickRouter(router)
+    for path in PATHS:
+        assert _dispatch(quick, path) == _dispatch(router, path), path
+
+
+def test_quick_router_serves_the_hot_paths_itself() -> None:
+    router = _recording_router("openai")
+    quick = QuickRouter(router)
+    _CountingRouter.calls = 0
+    for path in ("/v1/files", "/v1/files/file-abc", "/v1/batches", "/v1/batches/b1"):
+        seen, _, _, _ = _dispatch(quick, path)
+        assert seen[0] != "default"
+    assert _CountingRouter.calls == 0
+    _dispatch(quick, "/v1/files/file-abc/content")
+    assert _CountingRouter.calls == 1
+
+
+def test_app_uses_the_quick_router() -> None:
+    assert isinstance(api_routes(get_profile("openai")), QuickRouter)
+
+
+# -- rendering -----------------------------------------------------------------------
+
+VALUES: list[Any] = [
+    {"object": "file", "id": "file-1", "bytes": 3, "created_at": 1700000000, "expires_at": None},
+    {"text": 'héllo ✓ 你好 \u2028 \x00 "quoted" \\ /', "emoji": "🙂"},
+    {"floats": [0.1, 1e-7, 1e22, 123456789.123456789, -0.0, 2.5, 1.0], "big": 2**70},
+    {"nested": [[], {}, [True, False, None]], "status_details": None},
+    [1, "two", 3.0],
+    "just text ✓",
+    12,
+    None,
+]
+
+
+def test_cached_encoder_writes_what_json_dumps_writes() -> None:
+    assert render.encode_json is not render._ENCODER.encode  # the quick path is taken
+    for value in VALUES:
+        expected = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        assert render.encode_json(value) == expected
+    for bad in (float("nan"), {"x": float("inf")}, [float("-inf")]):
+        with pytest.raises(ValueError, match="Out of range float values"):
+            render.encode_json(bad)
+        with pytest.raises(ValueError, match="Out of range float values"):
+            json.dumps(bad, allow_nan=False)
+    with pytest.raises(TypeError):
+        render.encode_json({"x": object()})
+
+
+@pytest.mark.parametrize("status", [200, 201, 400, 404, 204])
+def test_json_response_is_starlette_json_response(status: int) -> None:
+    body = {"id": "file-1", "name": "ü"}
+    quick = render.JSON(body, status_code=status)
+    plain = JSONResponse(body, status_code=status)
+    assert (quick.status_code, quick.body, quick.raw_headers, quick.background) == (
+        plain.status_code,
+        plain.body,
+        plain.raw_headers,
+        plain.background,
+    )
+    with_headers = render.JSON(body, status_code=status, headers={"retry-after": "1"})
+    plain = JSONResponse(body, status_code=status, headers={"retry-after": "1"})
+    assert with_headers.raw_headers == plain.raw_headers

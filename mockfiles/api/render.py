@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -19,11 +20,53 @@ from ..store import Page, StoredFile
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
+def _one_shot_encoder() -> Callable[[Any], str]:
+    """``_ENCODER.encode``, without building the C encoder again for every body.
+
+    ``json.JSONEncoder.encode`` makes a new ``c_make_encoder`` object (and a dict for
+    its circular-reference check) per call. This makes the same C encoder once, with
+    the same settings; the check for circular structures is left out, as the bodies
+    are built here as trees. Where the C encoder is missing, ``_ENCODER.encode``.
+    """
+    make = getattr(json.encoder, "c_make_encoder", None)
+    encode_text = getattr(json.encoder, "c_encode_basestring", None)
+    if make is None or encode_text is None:
+        return _ENCODER.encode
+    encoder = make(None, _ENCODER.default, encode_text, None, ":", ",", False, False, False)
+
+    def encode(content: Any) -> str:
+        if isinstance(content, str):
+            return _ENCODER.encode(content)
+        return "".join(encoder(content, 0))
+
+    return encode
+
+
+encode_json = _one_shot_encoder()
+_JSON_TYPE = (b"content-type", b"application/json")
+
+
 class JSON(JSONResponse):
-    """A JSON response encoded with one shared encoder (cheaper than ``json.dumps``)."""
+    """A JSON response encoded with one shared encoder (cheaper than ``json.dumps``),
+    its headers built directly when it has no extra ones."""
+
+    def __init__(
+        self,
+        content: Any,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if headers is not None or status_code < 200 or status_code in (204, 304):
+            super().__init__(content, status_code, headers)
+            return
+        self.status_code = status_code
+        self.background = None
+        body = self.body = encode_json(content).encode("utf-8")
+        # What ``init_headers`` makes: the length, then the type.
+        self.raw_headers = [(b"content-length", str(len(body)).encode("latin-1")), _JSON_TYPE]
 
     def render(self, content: Any) -> bytes:
-        return _ENCODER.encode(content).encode("utf-8")
+        return encode_json(content).encode("utf-8")
 
 
 def file_object(service: FileService, record: StoredFile) -> dict[str, Any]:

@@ -6,6 +6,8 @@ from the mock itself (the same body, and the same response headers, ``openai-*``
 without them would be a few microseconds cheaper than any faithful mock). It reads the
 request body, as a server would. Both run interleaved in the same process.
 
+Each figure is the best of many interleaved rounds (the machine is shared: the best
+round is the one least disturbed, for both alike; the median round is printed too).
 Targets: retrieve <= 1.10x, sync and async; list (limit 20) <= 1.10x; a small upload
 <= 1.30x.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,7 +25,7 @@ import openai
 
 from mockfiles import MockFiles
 
-from .common import http_module, interleaved, report
+from .common import http_module, report
 
 RETRIEVE_TARGET = 1.10
 LIST_TARGET = 1.10
@@ -104,30 +107,54 @@ FLOOR = "canned transport (floor)"
 MOCK = "mockfiles in-process"
 
 
-async def _async_interleaved(
+def _sync_rounds(
+    variants: dict[str, Callable[[], Any]], rounds: int, repeat: int
+) -> dict[str, list[float]]:
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    for fn in variants.values():
+        fn()
+    for _ in range(rounds):
+        for name, fn in variants.items():
+            start = time.perf_counter()
+            for _ in range(repeat):
+                fn()
+            samples[name].append((time.perf_counter() - start) / repeat)
+    return samples
+
+
+async def _async_rounds(
     variants: dict[str, Callable[[], Awaitable[Any]]], rounds: int, repeat: int
-) -> dict[str, float]:
-    loop = asyncio.get_running_loop()
+) -> dict[str, list[float]]:
     samples: dict[str, list[float]] = {name: [] for name in variants}
     for fn in variants.values():
         await fn()
     for _ in range(rounds):
         for name, fn in variants.items():
-            start = loop.time()
+            start = time.perf_counter()
             for _ in range(repeat):
                 await fn()
-            samples[name].append((loop.time() - start) / repeat)
-    return {name: statistics.median(values) for name, values in samples.items()}
+            samples[name].append((time.perf_counter() - start) / repeat)
+    return samples
 
 
-def main(rounds: int = 15, repeat: int = 300) -> bool:
+def _report(title: str, samples: dict[str, list[float]], target: float) -> bool:
+    """The best round of each (judged against ``target``), and the median round."""
+    best = {name: min(values) for name, values in samples.items()}
+    median = {name: statistics.median(values) for name, values in samples.items()}
+    ok = report(title, best, FLOOR, target)
+    print(f"  {'(median rounds: ratio':<40} {median[MOCK] / median[FLOOR]:.2f})")
+    return ok
+
+
+def main(rounds: int = 40, repeat: int = 100) -> bool:
     module = http_module()
     mock, file_id, canned = prepared()
     floor_sync, floor_async = canned_transports(canned)
     print(
         "\nfloor: a transport answering with the mock's own bytes and response headers "
         f"({len(canned.answers[('GET', 'one')][1])} headers on a retrieve, openai-* and "
-        "x-request-id included)"
+        "x-request-id included); best of "
+        f"{rounds} interleaved rounds"
     )
     ok = True
     sync_floor = openai.OpenAI(
@@ -136,14 +163,9 @@ def main(rounds: int = 15, repeat: int = 300) -> bool:
     sync_mock = mock.openai_client()
     for name, floor_op in operations(sync_floor, file_id).items():
         mock_op = operations(sync_mock, file_id)[name]
-        ok &= report(
-            f"sync {name} ({module.__name__})",
-            interleaved(
-                {FLOOR: floor_op, MOCK: mock_op}, rounds, max(1, int(repeat * REPEATS[name]))
-            ),
-            FLOOR,
-            TARGETS[name],
-        )
+        count = max(1, int(repeat * REPEATS[name]))
+        samples = _sync_rounds({FLOOR: floor_op, MOCK: mock_op}, rounds, count)
+        ok &= _report(f"sync {name} ({module.__name__})", samples, TARGETS[name])
 
     async def async_bench() -> bool:
         async_floor = openai.AsyncOpenAI(
@@ -155,14 +177,9 @@ def main(rounds: int = 15, repeat: int = 300) -> bool:
         async_ok = True
         for name, floor_op in operations(async_floor, file_id).items():
             mock_op = operations(async_mock, file_id)[name]
-            async_ok &= report(
-                f"async {name} ({module.__name__})",
-                await _async_interleaved(
-                    {FLOOR: floor_op, MOCK: mock_op}, rounds, max(1, int(repeat * REPEATS[name]))
-                ),
-                FLOOR,
-                TARGETS[name],
-            )
+            count = max(1, int(repeat * REPEATS[name]))
+            samples = await _async_rounds({FLOOR: floor_op, MOCK: mock_op}, rounds, count)
+            async_ok &= _report(f"async {name} ({module.__name__})", samples, TARGETS[name])
         return async_ok
 
     ok &= asyncio.run(async_bench())

@@ -12,6 +12,7 @@ import importlib
 import importlib.util
 from collections.abc import AsyncIterable, Iterable
 from functools import cache
+from itertools import chain
 from types import ModuleType
 from typing import Any, Literal, cast
 
@@ -54,7 +55,7 @@ def default_library() -> Library:
     return installed[0]
 
 
-def _scope(request: Any) -> Scope:
+def _scope(request: Any, module: ModuleType) -> Scope:
     url = request.url
     raw_path: bytes = url.raw_path
     return {
@@ -67,7 +68,7 @@ def _scope(request: Any) -> Scope:
         "raw_path": raw_path.split(b"?", 1)[0],
         "query_string": url.query,
         "root_path": "",
-        "headers": [(name.lower(), value) for name, value in request.headers.raw],
+        "headers": _request_headers(request.headers, _QUICK_OK[module]),
         "client": ("127.0.0.1", 0),
         "server": (url.host, url.port or _DEFAULT_PORTS.get(url.scheme, 80)),
         "extensions": {},
@@ -91,24 +92,36 @@ def build_response(
     """``module.Response(status, headers=headers, content=body, request=request)``, built
     for less.
 
-    The public constructor runs the body through the content decoders and a chunker to
-    read it; for a body that is already whole, not content-encoded, and whose
-    Content-Length is declared, the result is the same object state with the content
-    set directly (the private ``_content``, ``is_stream_consumed`` and ``is_closed``
-    that ``read()`` would leave). Anything else, or a library whose responses no
-    longer have those attributes, takes the public path.
+    The public constructor normalizes each header through a few function calls and
+    runs the body through the content decoders and a chunker to read it. For a body
+    that is already whole, not content-encoded, with its Content-Length declared (or
+    empty), and headers of bytes (as ASGI has them), this makes the same object state
+    directly: the headers' private ``_list`` of (name, lower-case name, value), and the
+    ``_content``, ``is_stream_consumed`` and ``is_closed`` that ``read()`` would leave.
+    Anything else, or a library whose objects no longer match the public ones (checked
+    once per library, see :func:`_quick_build_applies`), takes the public path.
     """
-    length = None
-    for name, value in headers:
-        if name == b"content-length":
-            length = value
-        elif name == b"content-encoding":
-            length = None
-            break
-    if length is None or length != str(len(body)).encode() or not _QUICK_OK[module]:
+    named = dict(headers)
+    if (
+        b"content-encoding" in named
+        or (body and b"content-length" not in named)
+        or not _QUICK_OK[module]
+    ):
         return module.Response(status, headers=headers, content=body, request=request)
+    try:
+        b"".join(chain.from_iterable(headers))  # every name and value bytes-like
+    except TypeError:
+        return module.Response(status, headers=headers, content=body, request=request)
+    return _quick_response(module, status, headers, body, request)
+
+
+def _quick_response(
+    module: ModuleType, status: int, headers: list[tuple[bytes, bytes]], body: bytes, request: Any
+) -> Any:
+    quick_headers = module.Headers()
+    quick_headers._list = [(name, name.lower(), value) for name, value in headers]
     response = module.Response(
-        status, headers=headers, stream=module.ByteStream(body), request=request
+        status, headers=quick_headers, stream=module.ByteStream(body), request=request
     )
     response._content = body
     response.is_stream_consumed = True
@@ -118,32 +131,45 @@ def build_response(
 
 
 def _quick_build_applies(module: ModuleType) -> bool:
-    """Whether the quick build leaves a response exactly as the public one would (checked
-    once per library, on a sample)."""
+    """Whether the quick build leaves a response exactly as the public one would, and
+    a request's private header list is what its public one says (checked once per
+    library, on a sample)."""
     try:
         body = b'{"ok":true}'
-        headers = [(b"content-length", b"11"), (b"content-type", b"application/json")]
-        request = module.Request("GET", "http://mockfiles.local/")
+        headers = [
+            (b"content-length", b"11"),
+            (b"Content-Type", b"application/json"),
+            (b"x-request-id", b"req_1"),
+        ]
+        request = module.Request("GET", "http://mockfiles.local/", headers={"X-One": "1"})
         public = module.Response(200, headers=headers, content=body, request=request)
-        quick = module.Response(
-            200, headers=headers, stream=module.ByteStream(body), request=request
-        )
-        quick._content = body
-        quick.is_stream_consumed = True
-        quick.is_closed = True
-        return _state(public) == _state(quick)
+        quick = _quick_response(module, 200, headers, body, request)
+        QUICK_BUILDS[0] -= 1  # a sample, not a response served
+        return _state(public) == _state(quick) and _request_headers(
+            request.headers, True
+        ) == _request_headers(request.headers, False)
     except Exception:  # any surprise: the public path
         return False
 
 
+def _request_headers(headers: Any, quick: bool) -> list[tuple[bytes, bytes]]:
+    """A request's headers as ASGI has them (lower-case names), from the private list
+    that holds them lower-cased already when ``quick``."""
+    if quick:
+        return [(lower, value) for _, lower, value in headers._list]
+    return [(name.lower(), value) for name, value in headers.raw]
+
+
 def _state(response: Any) -> dict[str, Any]:
-    """A response's attributes, comparable: streams by their bytes, headers by their raw
-    list; the decoder the public path caches (computed again on demand) left out."""
+    """A response's attributes, comparable: streams by their bytes, headers by their
+    attributes; what the public path caches and the quick one computes on demand (the
+    headers' encoding, the content decoder) made alike."""
+    response.headers.encoding  # noqa: B018 - cached on first use
     state = dict(vars(response))
     state.pop("_decoder", None)
     stream = state.pop("stream")
     state["stream"] = (type(stream), list(stream))
-    state["headers"] = response.headers.raw
+    state["headers"] = (type(response.headers), vars(response.headers))
     return state
 
 
@@ -257,7 +283,7 @@ def _transport_classes(library: Library) -> tuple[type[Any], type[Any]]:
 
         def handle_request(self, request: Any) -> Any:
             exchange = _Exchange(cast(Iterable[bytes], request.stream), _declared_length(request))
-            scope = _scope(request)
+            scope = _scope(request, module)
             scope[DRIVEN_KEY] = True
             try:
                 drive(cast(AppCall, self.app(scope, exchange.receive, exchange.send)))
@@ -274,7 +300,7 @@ def _transport_classes(library: Library) -> tuple[type[Any], type[Any]]:
         async def handle_async_request(self, request: Any) -> Any:
             exchange = _AsyncExchange(request.stream, _declared_length(request))
             try:
-                await self.app(_scope(request), exchange.receive, exchange.send)
+                await self.app(_scope(request, module), exchange.receive, exchange.send)
             except InjectedDisconnect as dropped:
                 raise _network_error(module, dropped, request) from None
             return exchange.response(module, request)

@@ -91,12 +91,27 @@ def test_content_encoded_or_unsized_answers_take_the_public_build() -> None:
     for headers in (
         [(b"content-type", b"text/plain")],
         [(b"content-length", b"3"), (b"content-encoding", b"identity")],
-        [(b"content-length", b"4")],
+        [(b"content-length", b"3"), ("x-text", "not bytes")],
     ):
-        response = transport_module.build_response(module, 200, headers, b"abc", request)
+        response = transport_module.build_response(module, 200, headers, b"abc", request)  # type: ignore[arg-type]
         public = module.Response(200, headers=headers, content=b"abc", request=request)
         assert _comparable(response) == _comparable(public)
     assert transport_module.QUICK_BUILDS[0] == before
+
+
+def test_quick_build_gives_the_public_response_for_any_declared_length() -> None:
+    module = importlib.import_module(openai_http_library())
+    request = module.Request("GET", "http://mockfiles.local/")
+    before = transport_module.QUICK_BUILDS[0]
+    for headers, body in (
+        ([(b"content-length", b"4"), (b"Content-Type", b"text/plain")], b"abc"),
+        ([(b"content-length", b"3"), (b"content-length", b"3")], b"abc"),
+        ([(b"x-empty", b"")], b""),
+    ):
+        response = transport_module.build_response(module, 200, headers, body, request)
+        public = module.Response(200, headers=headers, content=body, request=request)
+        assert _comparable(response) == _comparable(public)
+    assert transport_module.QUICK_BUILDS[0] == before + 3
 
 
 # -- routing: the quick lookup decides as Starlette's router does -----------------------

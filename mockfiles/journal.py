@@ -247,15 +247,18 @@ _Holder = Call | FileSeeded | UrlRegistered
 
 
 def _headers_weight(headers: RawHeaders) -> int:
-    return 110 * len(headers) + sum(map(len, chain.from_iterable(headers)))
+    return 110 * len(headers) + len(b"".join(chain.from_iterable(headers)))
 
 
 def _estimate(call: Call) -> int:
     """Roughly what a call's metadata costs in memory (objects, headers, fields)."""
     size = 600 + len(call.path) + len(call.query_string)
     size += _headers_weight(call.raw_request_headers) + _headers_weight(call.raw_response_headers)
-    size += sum(110 + len(name) + len(value) for name, value in call.form.items())
-    return size + sum(300 + len(uploaded.filename) for uploaded in call.files)
+    if call.form:
+        size += sum(110 + len(name) + len(value) for name, value in call.form.items())
+    if call.files:
+        size += sum(300 + len(uploaded.filename) for uploaded in call.files)
+    return size
 
 
 #: Distinct header pairs (and request header lists) shared between entries; the cache

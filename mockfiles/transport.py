@@ -76,7 +76,9 @@ def _scope(request: Any, module: ModuleType) -> Scope:
     }
 
 
-def _declared_length(request: Any) -> int | None:
+def _declared_length(request: Any, scope: Scope) -> int | None:
+    if b"content-length" not in dict(scope["headers"]):
+        return None  # what the library would say, without searching its list
     declared = request.headers.get("content-length")
     return int(declared) if declared is not None and declared.isdigit() else None
 
@@ -282,8 +284,10 @@ def _transport_classes(library: Library) -> tuple[type[Any], type[Any]]:
             self.app = app
 
         def handle_request(self, request: Any) -> Any:
-            exchange = _Exchange(cast(Iterable[bytes], request.stream), _declared_length(request))
             scope = _scope(request, module)
+            exchange = _Exchange(
+                cast(Iterable[bytes], request.stream), _declared_length(request, scope)
+            )
             scope[DRIVEN_KEY] = True
             try:
                 drive(cast(AppCall, self.app(scope, exchange.receive, exchange.send)))
@@ -298,9 +302,10 @@ def _transport_classes(library: Library) -> tuple[type[Any], type[Any]]:
             self.app = app
 
         async def handle_async_request(self, request: Any) -> Any:
-            exchange = _AsyncExchange(request.stream, _declared_length(request))
+            scope = _scope(request, module)
+            exchange = _AsyncExchange(request.stream, _declared_length(request, scope))
             try:
-                await self.app(_scope(request, module), exchange.receive, exchange.send)
+                await self.app(scope, exchange.receive, exchange.send)
             except InjectedDisconnect as dropped:
                 raise _network_error(module, dropped, request) from None
             return exchange.response(module, request)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 from typing import Any
 
 import pytest
@@ -253,3 +254,16 @@ def test_json_response_is_starlette_json_response(status: int) -> None:
     with_headers = render.JSON(body, status_code=status, headers={"retry-after": "1"})
     plain = JSONResponse(body, status_code=status, headers={"retry-after": "1"})
     assert with_headers.raw_headers == plain.raw_headers
+
+
+def test_request_ids_are_random_hex_and_never_repeat() -> None:
+    mock = MockFiles()
+    stored = mock.add_file(b"{}\n", filename="in.jsonl", purpose="batch")
+    client = mock.openai_client()
+    ids = [
+        client.files.with_raw_response.retrieve(stored.id).headers["x-request-id"]
+        for _ in range(300)  # several draws of the pool
+    ]
+    assert all(re.fullmatch(r"req_[0-9a-f]{32}", request_id) for request_id in ids)
+    assert len(set(ids)) == len(ids)
+    assert [call.response_headers["x-request-id"] for call in mock.journal] == ids

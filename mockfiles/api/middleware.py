@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import time
 from binascii import hexlify
+from collections import deque
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qsl
 
@@ -35,6 +36,21 @@ OPENAI_VERSION_HEADER = (b"openai-version", OPENAI_VERSION)
 #: ``openai-organization`` / ``openai-project`` when the client sent none.
 MOCK_ORGANIZATION = (b"openai-organization", b"org-mockfiles")
 MOCK_PROJECT = (b"openai-project", b"proj_mockfiles")
+
+
+#: Request ids drawn ahead, from one read of ``os.urandom`` per 64.
+_REQUEST_IDS: deque[bytes] = deque()
+os.register_at_fork(after_in_child=_REQUEST_IDS.clear)  # a child draws its own
+
+
+def _request_id() -> bytes:
+    """``req_`` and 32 random hex digits (``os.urandom``, read 64 ids at a time)."""
+    while True:
+        try:
+            return _REQUEST_IDS.popleft()  # atomic: threads never share an id
+        except IndexError:
+            block = hexlify(os.urandom(16 * 64))
+            _REQUEST_IDS.extend(b"req_" + block[i : i + 32] for i in range(0, len(block), 32))
 
 
 def _recording(receive: Receive, call: Call, budget: int) -> Receive:
@@ -208,7 +224,7 @@ class GatewayMiddleware:
         scope[CALL_KEY] = call
         scope[BACKEND_KEY] = self.backend
         self.journal.append(call)
-        request_id = (b"x-request-id", b"req_" + hexlify(os.urandom(16)))
+        request_id = (b"x-request-id", _request_id())
         # Each header name once (as nearly every client sends them): looked up by name;
         # otherwise the list is searched as the rules for repeated headers say.
         named = dict(request_headers)

@@ -184,28 +184,62 @@ class _QuickOk(dict[ModuleType, bool]):
 _QUICK_OK = _QuickOk()
 
 
+#: Request body chunks smaller than this are passed to the app joined, up to this size
+#: (a multipart body arrives from the client in many small pieces: boundaries, part
+#: headers, short fields). Larger chunks are passed on as they are, never copied.
+COALESCE_BYTES = 64 * 1024
+
+
 class _Exchange:
     """One request/response exchange with the app: feeds the body, gathers the reply."""
 
-    __slots__ = ("_chunks", "_done", "_left", "body", "headers", "status")
+    __slots__ = ("_chunks", "_done", "_held", "_left", "body", "headers", "status")
 
     def __init__(self, chunks: Iterable[bytes], declared_length: int | None = None) -> None:
         self._chunks = iter(chunks)
         #: A socket server reads no more than Content-Length says; neither do we.
         self._left = declared_length
         self._done = False
+        #: A large chunk read while joining small ones, passed on next.
+        self._held: bytes | None = None
         self.status = 500
         self.headers: list[tuple[bytes, bytes]] = []
         self.body: list[bytes] = []
+
+    def _next_chunk(self) -> bytes | None:
+        if self._held is not None:
+            chunk, self._held = self._held, None
+            return chunk
+        for chunk in self._chunks:
+            if chunk:
+                return chunk
+        return None
 
     async def receive(self) -> Message:
         if self._done:
             return {"type": "http.disconnect"}
         if self._left != 0:
-            for chunk in self._chunks:
-                if chunk:
-                    return self._within_length(chunk)
+            chunk = self._next_chunk()
+            if chunk is not None:
+                if len(chunk) < COALESCE_BYTES:
+                    pieces = [chunk]
+                    size = len(chunk)
+                    while size < COALESCE_BYTES and (self._left is None or size < self._left):
+                        more = self._next_chunk()
+                        if more is None:
+                            break
+                        if len(more) >= COALESCE_BYTES:
+                            self._held = more
+                            break
+                        pieces.append(more)
+                        size += len(more)
+                    chunk = self._joined(pieces)
+                return self._within_length(chunk)
         return self._end()
+
+    @staticmethod
+    def _joined(pieces: list[bytes]) -> bytes:
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     def _end(self) -> Message:
         self._done = True
@@ -249,13 +283,35 @@ class _AsyncExchange(_Exchange):
         super().__init__((), declared_length)
         self._async_chunks = aiter(chunks)
 
+    async def _anext_chunk(self) -> bytes | None:
+        if self._held is not None:
+            chunk, self._held = self._held, None
+            return chunk
+        async for chunk in self._async_chunks:
+            if chunk:
+                return chunk
+        return None
+
     async def receive(self) -> Message:
         if self._done:
             return {"type": "http.disconnect"}
         if self._left != 0:
-            async for chunk in self._async_chunks:
-                if chunk:
-                    return self._within_length(chunk)
+            chunk = await self._anext_chunk()
+            if chunk is not None:
+                if len(chunk) < COALESCE_BYTES:
+                    pieces = [chunk]
+                    size = len(chunk)
+                    while size < COALESCE_BYTES and (self._left is None or size < self._left):
+                        more = await self._anext_chunk()
+                        if more is None:
+                            break
+                        if len(more) >= COALESCE_BYTES:
+                            self._held = more
+                            break
+                        pieces.append(more)
+                        size += len(more)
+                    chunk = self._joined(pieces)
+                return self._within_length(chunk)
         return self._end()
 
 

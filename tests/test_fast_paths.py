@@ -7,6 +7,7 @@ tests fail if the shortcut silently stops being taken (e.g. after a library upgr
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 import re
 from typing import Any
@@ -17,7 +18,7 @@ from starlette.routing import Route, Router
 
 from mockfiles import MockFiles
 from mockfiles import transport as transport_module
-from mockfiles.api import render
+from mockfiles.api import render, upload_schema
 from mockfiles.api.app import api_router, api_routes
 from mockfiles.api.routing import QuickRouter
 from mockfiles.coroutines import drive
@@ -267,3 +268,61 @@ def test_request_ids_are_random_hex_and_never_repeat() -> None:
     assert all(re.fullmatch(r"req_[0-9a-f]{32}", request_id) for request_id in ids)
     assert len(set(ids)) == len(ids)
     assert [call.response_headers["x-request-id"] for call in mock.journal] == ids
+
+
+# -- uploads ----------------------------------------------------------------------------
+
+
+def _documents() -> list[dict[str, Any]]:
+    purposes: list[Any] = ["batch", "fine-tune", "user_data", "evals", "nope", "", 3, None]
+    expiries: list[Any] = [
+        None,
+        {"anchor": "created_at", "seconds": 3600},
+        {"anchor": "created_at", "seconds": 3599},
+        {"anchor": "created_at", "seconds": 30 * 86400},
+        {"anchor": "created_at", "seconds": 30 * 86400 + 1},
+        {"anchor": "created_at", "seconds": "3600"},
+        {"anchor": "created_at", "seconds": True},
+        {"anchor": "created", "seconds": 3600},
+        {"anchor": "created_at"},
+        {"seconds": 3600},
+        {"anchor": "created_at", "seconds": 3600, "x": 1},
+        {},
+        "text",
+    ]
+    documents = []
+    for purpose, expires, file, extra in itertools.product(
+        [*purposes, "<absent>"], expiries, [True, False], [None, "other"]
+    ):
+        document: dict[str, Any] = {}
+        if purpose != "<absent>":
+            document["purpose"] = purpose
+        if file:
+            document["file"] = "<file>"
+        if expires is not None:
+            document["expires_after"] = expires
+        if extra is not None:
+            document[extra] = "x"
+        documents.append(document)
+    return documents
+
+
+@pytest.mark.parametrize("profile_name", ["openai", "azure", "compass", "batch_only"])
+def test_uploads_skip_the_validator_only_for_documents_it_accepts(profile_name: str) -> None:
+    profile = get_profile(profile_name)
+    validator = upload_schema._validator(profile)
+    skipped = 0
+    for document in _documents():
+        if upload_schema._plainly_valid(profile, document):
+            skipped += 1
+            assert not list(validator.iter_errors(document)), document
+    assert skipped >= 2  # the common shapes do skip it
+
+
+def test_small_request_body_pieces_reach_the_app_joined() -> None:
+    mock = MockFiles()
+    client = mock.openai_client()
+    client.files.create(file=("a.jsonl", b'{"a": 1}\n'), purpose="batch")
+    call = mock.journal.last
+    assert call.request_chunks is not None and len(call.request_chunks) == 1
+    assert mock.content_of(client.files.list().data[0].id) == b'{"a": 1}\n'

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -285,11 +285,10 @@ class MockFiles:
         ``AZURE_OPENAI_ENDPOINT`` and ``OPENAI_API_VERSION``) and dummy keys where unset;
         other hosts pass through untouched. Everything is restored on exit.
         """
-        with ExitStack() as stack:
-            stack.enter_context(patched_environ(self.client_env(), self.client_env_defaults()))
+        with patched_environ(self.client_env(), self.client_env_defaults()):
             self.adopt_environment_identity()
-            stack.enter_context(route_hosts(self.app, self.hosts))
-            yield self
+            with route_hosts(self.app, self.hosts):
+                yield self
 
     def __repr__(self) -> str:
         return (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from typing import Any
 
 from starlette.types import ASGIApp
@@ -26,23 +26,28 @@ from .transport import (
 @contextmanager
 def patched_environ(values: Mapping[str, str], defaults: Mapping[str, str]) -> Iterator[None]:
     """Set ``values``, and ``defaults`` where unset; restore everything on exit."""
-    names = [*values, *defaults]
-    saved = {name: os.environ.get(name) for name in names}
+    environ = os.environ
+    saved = {name: environ.get(name) for name in (*values, *defaults)}
     try:
-        os.environ.update(values)
+        for name, value in values.items():
+            if saved[name] != value:
+                environ[name] = value
         for name, value in defaults.items():
-            os.environ.setdefault(name, value)
+            if name not in environ:
+                environ[name] = value
         yield
     finally:
         for name, old in saved.items():
             if old is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = old
+                environ.pop(name, None)
+            elif environ.get(name) != old:
+                environ[name] = old
 
 
-@contextmanager
-def _routed_library(library: Library, app: ASGIApp, hosts: frozenset[str]) -> Iterator[None]:
+def _route_library(
+    library: Library, app: ASGIApp, hosts: frozenset[str]
+) -> tuple[Any, Any, Any, Any]:
+    """Patch ``library``'s network transports; returns what :func:`_restore` needs."""
     module = library_module(library)
     inner = sync_transport(app, library)
     async_inner = async_transport(app, library)
@@ -63,17 +68,18 @@ def _routed_library(library: Library, app: ASGIApp, hosts: frozenset[str]) -> It
 
     sync_cls.handle_request = handle_request
     async_cls.handle_async_request = handle_async_request
-    try:
-        yield
-    finally:
-        sync_cls.handle_request = original
-        async_cls.handle_async_request = async_original
+    return sync_cls, original, async_cls, async_original
 
 
 @contextmanager
 def route_hosts(app: ASGIApp, hosts: frozenset[str]) -> Iterator[None]:
     """Send requests for ``hosts`` to ``app`` on every installed httpx-family library."""
-    with ExitStack() as stack:
+    patched = []
+    try:
         for library in installed_libraries():
-            stack.enter_context(_routed_library(library, app, hosts))
+            patched.append(_route_library(library, app, hosts))
         yield
+    finally:
+        for sync_cls, original, async_cls, async_original in reversed(patched):
+            sync_cls.handle_request = original
+            async_cls.handle_async_request = async_original

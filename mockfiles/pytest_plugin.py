@@ -62,9 +62,12 @@ def marker_config(node: Node) -> tuple[tuple[object, ...], dict[str, object]]:
     return args, kwargs
 
 
-def mock_from_markers(node: Node) -> MockFiles:
-    """A MockFiles built from the test's ``mockfiles`` markers (closest wins per key)."""
-    args, kwargs = marker_config(node)
+def mock_from_markers(
+    node: Node, config: tuple[tuple[object, ...], dict[str, object]] | None = None
+) -> MockFiles:
+    """A MockFiles built from the test's ``mockfiles`` markers (closest wins per key;
+    ``config``: those markers' :func:`marker_config`, if already read)."""
+    args, kwargs = marker_config(node) if config is None else config
     options = {name: value for name, value in kwargs.items() if name not in PLUGIN_OPTIONS}
     try:
         return MockFiles(*args, **options)  # type: ignore[arg-type]
@@ -72,10 +75,10 @@ def mock_from_markers(node: Node) -> MockFiles:
         raise pytest.UsageError(f"@pytest.mark.{MARKER}{args or ''}{kwargs or ''}: {exc}") from exc
 
 
-def _save_if_recording(request: pytest.FixtureRequest, mock: MockFiles) -> None:
-    directory = request.config.getoption(RECORD_OPTION)
+def _save_if_recording(node: Node, mock: MockFiles) -> None:
+    directory = node.config.getoption(RECORD_OPTION)
     if directory:
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid).strip("_")
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", node.nodeid).strip("_")
         mock.save_scenario(Path(directory) / f"{name}.json")
 
 
@@ -92,8 +95,7 @@ def unused_faults_message(mock: MockFiles) -> str | None:
     )
 
 
-def _check_faults_used(request: pytest.FixtureRequest, mock: MockFiles) -> None:
-    _, kwargs = marker_config(request.node)
+def _check_faults_used(node: Node, mock: MockFiles, kwargs: dict[str, object]) -> None:
     if not kwargs.get("assert_all_faults_used", True):
         return
     message = unused_faults_message(mock)
@@ -101,14 +103,26 @@ def _check_faults_used(request: pytest.FixtureRequest, mock: MockFiles) -> None:
         pytest.fail(message, pytrace=False)
 
 
+#: The test being set up (the ``mockfiles`` fixture reads its markers from it, which
+#: is cheaper than asking pytest for the ``request`` fixture).
+_current: list[pytest.Item] = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _current[:] = [item]
+
+
 @pytest.fixture(name=MARKER)
-def mockfiles_fixture(request: pytest.FixtureRequest) -> Iterator[MockFiles]:
+def mockfiles_fixture() -> Iterator[MockFiles]:
     """A fresh mock, patched in: the profile's client built in the test reaches it."""
-    mock = mock_from_markers(request.node)
+    item = _current[0]
+    config = marker_config(item)
+    mock = mock_from_markers(item, config)
     with mock.patch():
         yield mock
-    _save_if_recording(request, mock)
-    _check_faults_used(request, mock)
+    _save_if_recording(item, mock)
+    _check_faults_used(item, mock, config[1])
 
 
 class _Servers:
@@ -155,5 +169,5 @@ def mockfiles_server(
     with patched_environ(mock.client_env(), mock.client_env_defaults()):
         mock.adopt_environment_identity()
         yield mock
-    _save_if_recording(request, mock)
-    _check_faults_used(request, mock)
+    _save_if_recording(request.node, mock)
+    _check_faults_used(request.node, mock, marker_config(request.node)[1])

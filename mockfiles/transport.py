@@ -120,14 +120,23 @@ def build_response(
 def _quick_response(
     module: ModuleType, status: int, headers: list[tuple[bytes, bytes]], body: bytes, request: Any
 ) -> Any:
+    """The state ``module.Response(status, headers=headers, content=body, request=request)``
+    ends in, set directly (what the public constructor and ``read()`` would set)."""
     quick_headers = module.Headers()
     quick_headers._list = [(name, name.lower(), value) for name, value in headers]
-    response = module.Response(
-        status, headers=quick_headers, stream=module.ByteStream(body), request=request
-    )
-    response._content = body
-    response.is_stream_consumed = True
+    response = module.Response.__new__(module.Response)
+    response.status_code = status
+    response.headers = quick_headers
+    response._request = request
+    response.next_request = None
+    response.extensions = {}
+    response.history = []
     response.is_closed = True
+    response.is_stream_consumed = True
+    response.default_encoding = "utf-8"
+    response.stream = module.ByteStream(body)
+    response._num_bytes_downloaded = 0
+    response._content = body
     QUICK_BUILDS[0] += 1
     return response
 

@@ -33,6 +33,8 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 #: The API version the service reports in ``openai-version``.
 OPENAI_VERSION = b"2020-10-01"
 OPENAI_VERSION_HEADER = (b"openai-version", OPENAI_VERSION)
+#: Distinct credentials whose parsing is remembered (the cache starts over beyond it).
+_IDENTITY_CACHE_SIZE = 256
 #: ``openai-organization`` / ``openai-project`` when the client sent none.
 MOCK_ORGANIZATION = (b"openai-organization", b"org-mockfiles")
 MOCK_PROJECT = (b"openai-project", b"proj_mockfiles")
@@ -207,6 +209,16 @@ class GatewayMiddleware:
         self.required_query = backend.profile.required_query
         self.error_detail = backend.profile.error_detail
         self.organization_headers = backend.profile.organization_headers
+        # (authorization, api-key, openai-project) as sent -> (key, project) they name.
+        self._identities: dict[
+            tuple[bytes | None, bytes | None, bytes | None], tuple[str | None, str | None]
+        ] = {}
+
+    def _parse_identity(
+        self, named: Mapping[bytes, bytes], raw_project: bytes | None
+    ) -> tuple[str | None, str | None]:
+        key = _api_key_of(self.authenticator.scheme, named)
+        return key, None if raw_project is None else _text(raw_project)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -279,9 +291,18 @@ class GatewayMiddleware:
                     await _apply(fault, scope, send_and_record)
             if scope["path"].startswith(self.guarded_prefix):
                 if unique:
-                    key = _api_key_of(self.authenticator.scheme, named)
-                    raw_project = named.get(b"openai-project")
-                    project = None if raw_project is None else _text(raw_project)
+                    raw = (
+                        named.get(b"authorization"),
+                        named.get(b"api-key"),
+                        named.get(b"openai-project"),
+                    )
+                    parsed = self._identities.get(raw)
+                    if parsed is None:
+                        parsed = self._parse_identity(named, raw[2])
+                        if len(self._identities) >= _IDENTITY_CACHE_SIZE:
+                            self._identities.clear()
+                        self._identities[raw] = parsed
+                    key, project = parsed
                 else:
                     key = api_key_from(self.authenticator.scheme, request_headers)
                     project = _header(request_headers, b"openai-project")

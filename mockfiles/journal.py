@@ -250,10 +250,12 @@ def _headers_weight(headers: RawHeaders) -> int:
     return 110 * len(headers) + len(b"".join(chain.from_iterable(headers)))
 
 
-def _estimate(call: Call) -> int:
+def _estimate(call: Call, request_headers_weight: int | None = None) -> int:
     """Roughly what a call's metadata costs in memory (objects, headers, fields)."""
     size = 600 + len(call.path) + len(call.query_string)
-    size += _headers_weight(call.raw_request_headers) + _headers_weight(call.raw_response_headers)
+    if request_headers_weight is None:
+        request_headers_weight = _headers_weight(call.raw_request_headers)
+    size += request_headers_weight + _headers_weight(call.raw_response_headers)
     if call.form:
         size += sum(110 + len(name) + len(value) for name, value in call.form.items())
     if call.files:
@@ -275,6 +277,8 @@ class SharedHeaders:
     def __init__(self) -> None:
         self._pairs: dict[tuple[bytes, bytes], tuple[bytes, bytes]] = {}
         self._lists: dict[RawHeaders, RawHeaders] = {}
+        # id of a shared list -> (that list, its weight in the journal's estimate)
+        self._weights: dict[int, tuple[RawHeaders, int]] = {}
 
     def pair(self, pair: tuple[bytes, bytes]) -> tuple[bytes, bytes]:
         """The shared tuple equal to ``pair``."""
@@ -297,9 +301,18 @@ class SharedHeaders:
         if shared is None:
             if len(self._lists) >= _SHARED_LIMIT:
                 self._lists.clear()
+                self._weights.clear()
             pair = self.pair
             shared = self._lists[headers] = tuple([pair(item) for item in headers])
+            self._weights[id(shared)] = (shared, _headers_weight(shared))
         return shared
+
+    def weight(self, headers: RawHeaders) -> int:
+        """What ``headers`` weigh in the journal's estimate (remembered for shared lists)."""
+        known = self._weights.get(id(headers))
+        if known is not None and known[0] is headers:
+            return known[1]
+        return _headers_weight(headers)
 
 
 class Journal:
@@ -354,11 +367,10 @@ class Journal:
             if call.meta < 0:  # already let go while it was running
                 call.drop_bodies()
                 return
-            call.meta = _estimate(call)
-            self._held += call.meta
-            size = (sum(len(c) for c in call.request_chunks) if call.request_chunks else 0) + sum(
-                len(c) for c in call.response_chunks
-            )
+            meta = call.meta = _estimate(call, self.shared.weight(call.raw_request_headers))
+            self._held += meta
+            chunks = call.request_chunks
+            size = (sum(map(len, chunks)) if chunks else 0) + sum(map(len, call.response_chunks))
             self._hold(call, size)
 
     def note(self, event: ClockMoved | FileSeeded | UrlRegistered) -> None:

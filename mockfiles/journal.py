@@ -355,7 +355,10 @@ class Journal:
         """Record a call as it starts; :meth:`settle` counts it once it ends."""
         with self._lock:
             self._calls.append(call)
-            self._add_event(call)
+            events = self._events
+            events.append(call)
+            while len(events) > self.max_calls:
+                self._drop_oldest_event()
 
     def settle(self, call: Call) -> None:
         """Count a finished call against the budget: a refused call (4xx/5xx, or no

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import email.message
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -73,6 +75,14 @@ def boundary_of(content_type: str) -> bytes:
     return boundary
 
 
+@lru_cache(maxsize=256)
+def _disposition(header: str) -> tuple[bytes, Mapping[bytes, bytes]]:
+    """``parse_options_header`` of a part's Content-Disposition (read only; parts of
+    alike uploads repeat the same few, so each is parsed once)."""
+    disposition, params = parse_options_header(header)
+    return disposition, MappingProxyType(params)
+
+
 class _PartCollector:
     """python-multipart callbacks that build an :class:`UploadForm`."""
 
@@ -127,7 +137,7 @@ class _PartCollector:
 
     def on_headers_finished(self) -> None:
         header = self._headers.get("content-disposition", "")
-        disposition, params = parse_options_header(header)
+        disposition, params = _disposition(header)
         if disposition != b"form-data" or b"name" not in params:
             raise InvalidRequest(
                 "Each multipart part needs a 'Content-Disposition: form-data; name=...' header."

@@ -77,8 +77,11 @@ def _scope(request: Any, module: ModuleType) -> Scope:
 
 
 def _declared_length(request: Any, scope: Scope) -> int | None:
-    if b"content-length" not in dict(scope["headers"]):
+    values = [value for name, value in scope["headers"] if name == b"content-length"]
+    if not values:
         return None  # what the library would say, without searching its list
+    if len(values) == 1 and values[0].isdigit():  # plain ASCII digits: read as it would
+        return int(values[0])
     declared = request.headers.get("content-length")
     return int(declared) if declared is not None and declared.isdigit() else None
 

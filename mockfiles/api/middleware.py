@@ -40,6 +40,7 @@ _IDENTITY_CACHE_SIZE = 256
 #: ``openai-organization`` / ``openai-project`` when the client sent none.
 MOCK_ORGANIZATION = (b"openai-organization", b"org-mockfiles")
 MOCK_PROJECT = (b"openai-project", b"proj_mockfiles")
+_MOCK_IDENTITY_HEADERS = (MOCK_ORGANIZATION, MOCK_PROJECT)
 
 
 #: Request ids drawn ahead, from one read of ``os.urandom`` per 64.
@@ -255,7 +256,10 @@ class GatewayMiddleware:
                 if not self.organization_headers:
                     organization: tuple[tuple[bytes, bytes], ...] = ()
                 elif unique:
-                    organization = _organization_headers_of(named, pair)
+                    if b"openai-organization" in named or b"openai-project" in named:
+                        organization = _organization_headers_of(named, pair)
+                    else:
+                        organization = _MOCK_IDENTITY_HEADERS
                 else:
                     organization = tuple(map(pair, organization_headers(request_headers)))
                 headers = (

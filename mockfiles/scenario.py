@@ -30,10 +30,17 @@ __all__ = ["LoadReport", "ReplayReport", "StepOutcome", "read", "replay", "save"
 from .scenario_format import REDACTED, Doc, content_bytes, response_doc
 from .transport import default_library
 
+#: Ids the service makes up, mapped by first appearance when comparing: files, Uploads
+#: and parts, batches, and the ids inside batch output and error lines (``batch_req_``,
+#: ``req_``, ``chatcmpl-``, ``resp_``, ``msg_``, ``cmpl-``, ``modr-``, ``video_``).
 ID_RE = re.compile(
     r"\b(?:file-[0-9A-Za-z]{6,}|upload_[0-9a-f]{32}|part_[0-9a-f]{32})\b"
     r"|(?<![0-9A-Za-z])batch_[0-9a-f]{32}(?![0-9a-f])"
+    r"|(?<![0-9A-Za-z_-])(?:batch_req_|req_|resp_|msg_|video_|chatcmpl-|cmpl-|modr-)"
+    r"[0-9A-Za-z]{16,}(?![0-9A-Za-z])"
 )
+#: Longest stretch of a differing value the diff shows.
+SHOWN_CHARS = 200
 DUMMY_KEY = "sk-mockfiles-replay"
 BODIES_DROPPED = (
     "not replayable: the journal let this step's bodies go when it was recorded (over its "
@@ -102,7 +109,27 @@ def differences(expected: Any, actual: Any, where: str, time_tolerance: int) -> 
         return lines
     if expected == actual:
         return []
-    return [f"{where}: recorded {expected!r}, now {actual!r}"]
+    return [f"{where}: recorded {_shown(expected, actual)}, now {_shown(actual, expected)}"]
+
+
+def _shown(value: Any, other: Any) -> str:
+    """``repr(value)``, or for a long one :data:`SHOWN_CHARS` characters from where it
+    first differs from ``other``, with ellipses."""
+    text, against = repr(value), repr(other)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    first = next(
+        (i for i, (a, b) in enumerate(zip(text, against, strict=False)) if a != b),
+        min(len(text), len(against)),
+    )
+    start = max(0, min(first - 20, len(text) - SHOWN_CHARS))
+    end = start + SHOWN_CHARS
+    return (
+        ("…" if start > 0 else "")
+        + text[start:end]
+        + ("…" if end < len(text) else "")
+        + f" ({len(text)} chars)"
+    )
 
 
 def learn_ids(recorded: Any, actual: Any, mapping: dict[str, str]) -> None:

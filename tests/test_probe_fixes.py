@@ -408,3 +408,57 @@ def test_record_forwards_control_calls_without_recording_them(tmp_path: Path) ->
     steps = json.loads(output.read_text())["steps"]
     assert [s["request"]["path"] for s in steps] == ["/v1/files"]
     assert replay(output).ok
+
+
+# -- 8. batch outputs replay --------------------------------------------------------------
+
+
+def _batch_pipeline(sdk: openai.OpenAI, mock: MockFiles) -> bytes:
+    file_id = sdk.files.create(file=("in.jsonl", chat_lines(3)), purpose="batch").id
+    batch = sdk.batches.create(
+        input_file_id=file_id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    done = sdk.batches.retrieve(batch.id)
+    assert done.status == "completed" and done.output_file_id is not None
+    output = sdk.files.content(done.output_file_id).read()
+    assert [b.id for b in sdk.batches.list()] == [batch.id]
+    return output
+
+
+def test_a_batch_pipeline_with_output_download_replays_cleanly(tmp_path: Path) -> None:
+    from mockfiles.scenario import replay
+
+    mock = MockFiles()
+    output = _batch_pipeline(mock.openai_client(max_retries=0), mock)
+    lines = [json.loads(line) for line in output.decode().splitlines()]
+    ids = [
+        (line["id"], line["response"]["request_id"], line["response"]["body"]["id"])
+        for line in lines
+    ]
+    assert len({i for triple in ids for i in triple}) == 9  # every id distinct
+    path = mock.save_scenario(tmp_path / "batch.json")
+    in_process = replay(path)
+    assert in_process.ok, in_process.render()
+    with ThreadedServer(MockFiles()) as server:
+        served = replay(path, base_url=server.base_url)
+        assert served.ok, served.render()
+
+
+def test_replay_notices_ids_that_repeat_where_they_were_distinct() -> None:
+    from mockfiles.scenario import Normaliser, differences
+
+    recorded = Normaliser()("batch_req_" + "a" * 32 + " batch_req_" + "b" * 32)
+    same = Normaliser()("batch_req_" + "c" * 32 + " batch_req_" + "c" * 32)
+    assert differences(recorded, same, "body", 0) != []
+    for family in ("req_" + "1" * 32, "chatcmpl-" + "f" * 24, "resp_" + "e" * 32):
+        assert Normaliser()(family) == "<id:1>", family
+
+
+def test_long_differing_values_are_cut_in_the_diff() -> None:
+    from mockfiles.scenario import differences
+
+    recorded = "x" * 5000 + "A" + "y" * 5000
+    actual = "x" * 5000 + "B" + "y" * 5000
+    [line] = differences(recorded, actual, "body", 0)
+    assert len(line) < 700, line
+    assert "…" in line and "A" in line and "B" in line

@@ -413,7 +413,7 @@ def test_record_forwards_control_calls_without_recording_them(tmp_path: Path) ->
 # -- 8. batch outputs replay --------------------------------------------------------------
 
 
-def _batch_pipeline(sdk: openai.OpenAI, mock: MockFiles) -> bytes:
+def _batch_pipeline(sdk: openai.OpenAI) -> bytes:
     file_id = sdk.files.create(file=("in.jsonl", chat_lines(3)), purpose="batch").id
     batch = sdk.batches.create(
         input_file_id=file_id, endpoint="/v1/chat/completions", completion_window="24h"
@@ -429,7 +429,7 @@ def test_a_batch_pipeline_with_output_download_replays_cleanly(tmp_path: Path) -
     from mockfiles.scenario import replay
 
     mock = MockFiles()
-    output = _batch_pipeline(mock.openai_client(max_retries=0), mock)
+    output = _batch_pipeline(mock.openai_client(max_retries=0))
     lines = [json.loads(line) for line in output.decode().splitlines()]
     ids = [
         (line["id"], line["response"]["request_id"], line["response"]["body"]["id"])
@@ -462,3 +462,50 @@ def test_long_differing_values_are_cut_in_the_diff() -> None:
     [line] = differences(recorded, actual, "body", 0)
     assert len(line) < 700, line
     assert "…" in line and "A" in line and "B" in line
+
+
+# -- 9. small ones ------------------------------------------------------------------------
+
+
+def test_a_scenario_of_another_profile_is_refused(served: tuple[MockFiles, httpx.Client]) -> None:
+    _, http = served
+    scenario = http.get("/_mock/journal").json()
+    for other in ("nope", "azure"):
+        refused = http.post("/_mock/scenario", json={**scenario, "profile": other})
+        message = envelope_message(refused)
+        assert f"'{other}' profile" in message and "'openai' profile" in message
+        assert refused.json()["error"]["param"] == "profile"
+    loaded = http.post("/_mock/scenario", json=scenario)
+    assert loaded.status_code == 200, loaded.text
+
+
+@pytest.mark.parametrize(
+    ("change", "param"),
+    [
+        ({"purpose": "nope"}, "purpose"),
+        ({"bytes": "x"}, "bytes"),
+        ({"mime_type": ""}, "mime_type"),
+        ({"expires_after": {"anchor": "created_at", "seconds": 1}}, "expires_after.seconds"),
+        ({"filename": ""}, "filename"),
+        ({"filename": "a" * 5000}, "filename"),
+    ],
+    ids=["purpose", "bytes", "mime_type", "expires_after", "empty_filename", "long_filename"],
+)
+def test_uploads_create_errors_name_the_param(
+    served: tuple[MockFiles, httpx.Client], change: dict[str, object], param: str
+) -> None:
+    _, http = served
+    body = {"filename": "a.jsonl", "purpose": "batch", "bytes": 1, "mime_type": "text/jsonl"}
+    refused = http.post("/v1/uploads", headers=KEY, json={**body, **change})
+    message = envelope_message(refused)
+    assert refused.json()["error"]["param"] == param, refused.text
+    assert "file part" not in message
+
+
+def test_an_empty_uploads_filename_says_so_through_the_sdk() -> None:
+    mock = MockFiles()
+    sdk = mock.openai_client(max_retries=0)
+    with pytest.raises(openai.BadRequestError) as refused:
+        sdk.uploads.create(filename="", purpose="batch", bytes=1, mime_type="text/jsonl")
+    assert refused.value.message.endswith("'filename' must not be empty.")
+    assert refused.value.param == "filename"

@@ -217,6 +217,14 @@ async def journal(request: Request) -> Response:
 async def scenario(request: Request) -> Response:
     control = control_of(request.scope)
     document = await _checked(request, "scenario")
+    profile, ours = document.get("profile"), control.backend.profile.name
+    if profile is not None and profile != ours:
+        raise InvalidRequest(
+            f"Not a loadable scenario: it was recorded with the {profile!r} profile and this "
+            f"mock serves the {ours!r} profile. Load it into a mock of the {profile!r} "
+            "profile (mockfiles serve --profile ...).",
+            param="profile",
+        )
     try:
         report = control.load_scenario(document)
     except ScenarioError as exc:

@@ -22,7 +22,7 @@ from . import json_input, render
 from .context import backend_of, call_of, tenant_of
 from .imports import INVALID_JSON
 from .routing import MethodDispatch
-from .upload_schema import expires_after_schema, schema_error_message
+from .upload_schema import expires_after_schema, schema_error_message, schema_error_path
 
 #: Largest JSON body of a create or complete (a complete lists every part id).
 MAX_JSON_BODY = 4 * 1024 * 1024
@@ -74,7 +74,7 @@ async def _json_body(request: Request, validator: Draft202012Validator) -> dict[
         raise InvalidRequest(INVALID_JSON) from None
     error = next(iter(validator.iter_errors(document)), None)
     if error is not None:
-        raise InvalidRequest(schema_error_message(error))
+        raise InvalidRequest(schema_error_message(error), param=schema_error_path(error))
     assert isinstance(document, dict)  # the schema says so
     return document
 

@@ -121,16 +121,20 @@ class FileService:
             status_details=str(problems[0]) if problems else None,
         )
 
-    def check_name(self, filename: str, purpose: str) -> None:
-        """The checks on a new file's name and purpose that need no content."""
+    def check_name(self, filename: str, purpose: str, *, field: str = "file") -> None:
+        """The checks on a new file's name and purpose that need no content. ``field``
+        is where the name came from: the multipart ``file`` part, or a JSON ``filename``
+        (named as ``param`` in errors)."""
         check_filename(filename)
         if not filename.strip():
-            raise InvalidRequest("The file part has an empty filename.", param="file")
+            if field == "file":
+                raise InvalidRequest("The file part has an empty filename.", param="file")
+            raise InvalidRequest(f"'{field}' must not be empty.", param=field)
         if len(filename) > self.profile.max_filename_chars:
             raise InvalidRequest(
                 f"The filename is too long: {len(filename)} characters, at most "
                 f"{self.profile.max_filename_chars} are accepted.",
-                param="file",
+                param=field,
             )
         refusal = self.profile.unsupported_purposes.get(purpose)
         if refusal is not None:

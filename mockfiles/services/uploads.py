@@ -137,7 +137,7 @@ class UploadService:
     ) -> Upload:
         """A pending Upload; ``purpose`` is one of the profile's upload purposes (the
         request schema checks that)."""
-        self.files.check_name(filename, purpose)
+        self.files.check_name(filename, purpose, field="filename")
         limit = self.size_limit(purpose)
         if bytes > limit:
             whose = f"a file of purpose '{purpose}'" if limit < self.max_bytes else "an Upload"

@@ -90,9 +90,11 @@ def test_deeply_nested_bodies_answer_400_everywhere(
             path, headers={**KEY, "content-type": "application/json"}, content=body
         )
         assert "nested too deeply" in envelope_message(response), path
-    # nothing broke: the journal, the dashboard's state and the clock still answer
+    # nothing broke: the journal, the dashboard's state and call detail, the clock
     assert http.get("/_mock/journal").status_code == 200
     assert http.get("/_mock/state").status_code == 200
+    last = http.get("/_mock/calls/3")  # a refused deep request, shown as text
+    assert last.status_code == 200, last.text
     assert http.post("/_mock/clock", json={"advance": 1}).status_code == 200
 
 
@@ -507,5 +509,5 @@ def test_an_empty_uploads_filename_says_so_through_the_sdk() -> None:
     sdk = mock.openai_client(max_retries=0)
     with pytest.raises(openai.BadRequestError) as refused:
         sdk.uploads.create(filename="", purpose="batch", bytes=1, mime_type="text/jsonl")
-    assert refused.value.message.endswith("'filename' must not be empty.")
+    assert refused.value.response.json()["error"]["message"] == "'filename' must not be empty."
     assert refused.value.param == "filename"

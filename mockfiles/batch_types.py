@@ -99,15 +99,18 @@ def check_durations(durations: Mapping[str, float] | None) -> dict[str, float]:
                 f"unknown batch phase {phase!r} in batch_durations; phases are: "
                 + ", ".join(BATCH_PHASES)
             )
-        if (
-            isinstance(seconds, bool)
-            or not isinstance(seconds, int | float)
-            or not math.isfinite(seconds)
-            or seconds < 0
-        ):
-            raise ValueError(
-                f"batch_durations[{phase!r}] must be a finite number of seconds >= 0, "
-                f"not {seconds!r}"
-            )
-        chosen[phase] = float(seconds)
+        chosen[phase] = finite_seconds(seconds, f"batch_durations[{phase!r}]")
     return chosen
+
+
+def finite_seconds(seconds: object, name: str) -> float:
+    """``seconds`` as a float; ``ValueError`` naming ``name`` unless it is a finite
+    number >= 0 (booleans are not numbers here)."""
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not math.isfinite(seconds)
+        or seconds < 0
+    ):
+        raise ValueError(f"{name} must be a finite number of seconds >= 0, not {seconds!r}")
+    return float(seconds)

@@ -7,13 +7,12 @@ through it, so whatever a request or a test reads next never sees an expired fil
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, fields
 
 from .auth import Authenticator
-from .batch_types import BatchAnswer, Responder, check_durations
+from .batch_types import BatchAnswer, Responder, check_durations, finite_seconds
 from .clock import Clock
 from .faults import Faults
 from .journal import (
@@ -87,16 +86,7 @@ class Settings:
                     raise ValueError(f"api_keys must hold non-empty strings, not {key!r}")
         if self.api_key is not None and (not isinstance(self.api_key, str) or not self.api_key):
             raise ValueError(f"api_key must be a non-empty string, not {self.api_key!r}")
-        seconds = self.processing_seconds
-        if (
-            isinstance(seconds, bool)
-            or not isinstance(seconds, int | float)
-            or not math.isfinite(seconds)
-            or seconds < 0
-        ):
-            raise ValueError(
-                f"processing_seconds must be a finite number of seconds >= 0, not {seconds!r}"
-            )
+        finite_seconds(self.processing_seconds, "processing_seconds")
         check_durations(self.batch_durations)
 
     @property

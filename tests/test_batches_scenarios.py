@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from mockfiles.scenario import replay
 from mockfiles.server import ThreadedServer
 
 from .batch_helpers import CHAT, chat_lines, parse_jsonl
+from .test_server import free_port
 
 DURATIONS = {"validating": 10, "in_progress": 100, "finalizing": 10, "cancelling": 300}
 
@@ -99,16 +99,9 @@ def test_threaded_server_batches_follow_the_control_clock() -> None:
         ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def served() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -26,12 +26,6 @@ METADATA_MAX_VALUE = 512
 OUTPUT_EXPIRY_MIN = 3600
 OUTPUT_EXPIRY_MAX = 2_592_000
 
-INVALID_JSON = (
-    "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
-    "using your HTTP library correctly. The API expects a JSON payload, but what was sent "
-    "was not valid JSON.)"
-)
-
 
 def batch_object(batch: Batch) -> dict[str, Any]:
     """The batch object, keys in the order the service sends them."""
@@ -96,15 +90,11 @@ def _missing(name: str) -> InvalidRequest:
 
 
 async def _json_body(request: Request) -> Any:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_CREATE_BODY:
-            raise FileTooLarge(f"The request body is over {MAX_CREATE_BODY} bytes.")
-    try:
-        return json_input.loads(body)
-    except ValueError:
-        raise InvalidRequest(INVALID_JSON) from None
+    return await json_input.read_json(
+        request,
+        limit=MAX_CREATE_BODY,
+        too_large=lambda: FileTooLarge(f"The request body is over {MAX_CREATE_BODY} bytes."),
+    )
 
 
 def _string(document: dict[str, Any], name: str) -> str:

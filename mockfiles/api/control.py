@@ -56,15 +56,13 @@ class Forbidden(MockFilesError):
 
 
 async def _json(request: Request, *, max_depth: int = safe_json.MAX_DEPTH) -> Any:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_CONTROL_BODY:
-            raise InvalidRequest(f"The body is over {MAX_CONTROL_BODY} bytes.")
-    try:
-        return json_input.loads(body, max_depth=max_depth)
-    except ValueError:
-        raise InvalidRequest("The body must be JSON (NaN and Infinity are not).") from None
+    return await json_input.read_json(
+        request,
+        limit=MAX_CONTROL_BODY,
+        too_large=lambda: InvalidRequest(f"The body is over {MAX_CONTROL_BODY} bytes."),
+        invalid="The body must be JSON (NaN and Infinity are not).",
+        max_depth=max_depth,
+    )
 
 
 _TIME = {"type": "integer", "minimum": 0, "maximum": MAX_TIME}

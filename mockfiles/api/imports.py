@@ -19,12 +19,6 @@ from .upload_schema import schema_error_message
 
 MAX_IMPORT_BODY = 64 * 1024
 
-INVALID_JSON = (
-    "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
-    "using your HTTP library correctly. The API expects a JSON payload, but what was sent "
-    "was not valid JSON.)"
-)
-
 
 @lru_cache(maxsize=32)
 def _validator(profile: Profile) -> Draft202012Validator:
@@ -43,15 +37,11 @@ def _validator(profile: Profile) -> Draft202012Validator:
 
 
 async def _json_body(request: Request) -> Any:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_IMPORT_BODY:
-            raise FileTooLarge(f"The import request body is over {MAX_IMPORT_BODY} bytes.")
-    try:
-        return json_input.loads(body)
-    except ValueError:
-        raise InvalidRequest(INVALID_JSON) from None
+    return await json_input.read_json(
+        request,
+        limit=MAX_IMPORT_BODY,
+        too_large=lambda: FileTooLarge(f"The import request body is over {MAX_IMPORT_BODY} bytes."),
+    )
 
 
 async def import_file(request: Request) -> Response:

@@ -9,10 +9,19 @@ document nested more than :data:`~mockfiles.safe_json.MAX_DEPTH` levels deep.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
+from starlette.requests import Request
+
 from .. import safe_json
-from ..errors import InvalidRequest
+from ..errors import InvalidRequest, MockFilesError
+
+INVALID_JSON = (
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
+    "using your HTTP library correctly. The API expects a JSON payload, but what was sent "
+    "was not valid JSON.)"
+)
 
 
 def _refuse_constant(name: str) -> Any:
@@ -60,3 +69,25 @@ def loads(body: bytes | bytearray, *, max_depth: int = safe_json.MAX_DEPTH) -> A
         raise InvalidRequest(_too_deep(exc.max_depth)) from None
     _check(document)
     return document
+
+
+async def read_json(
+    request: Request,
+    *,
+    limit: int,
+    too_large: Callable[[], MockFilesError],
+    invalid: str = INVALID_JSON,
+    max_depth: int = safe_json.MAX_DEPTH,
+) -> Any:
+    """The request's JSON body, read up to ``limit`` bytes (``too_large()`` is raised past
+    it) and parsed by :func:`loads`; malformed JSON is an :class:`InvalidRequest` saying
+    ``invalid``."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large()
+    try:
+        return loads(body, max_depth=max_depth)
+    except ValueError:
+        raise InvalidRequest(invalid) from None

@@ -20,7 +20,6 @@ from ..profiles import Profile
 from ..services.uploads import Upload, UploadPart, UploadService, part_too_large
 from . import json_input, render
 from .context import backend_of, call_of, tenant_of
-from .imports import INVALID_JSON
 from .routing import MethodDispatch
 from .upload_schema import expires_after_schema, schema_error_message, schema_error_path
 
@@ -63,15 +62,13 @@ _COMPLETE = Draft202012Validator(
 
 
 async def _json_body(request: Request, validator: Draft202012Validator) -> dict[str, Any]:
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_JSON_BODY:
-            raise InvalidRequest(f"The request body is over {MAX_JSON_BODY} bytes of JSON.")
-    try:
-        document = json_input.loads(body)
-    except ValueError:
-        raise InvalidRequest(INVALID_JSON) from None
+    document = await json_input.read_json(
+        request,
+        limit=MAX_JSON_BODY,
+        too_large=lambda: InvalidRequest(
+            f"The request body is over {MAX_JSON_BODY} bytes of JSON."
+        ),
+    )
     error = next(iter(validator.iter_errors(document)), None)
     if error is not None:
         raise InvalidRequest(schema_error_message(error), param=schema_error_path(error))

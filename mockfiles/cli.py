@@ -18,7 +18,7 @@ from .journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CALLS
 from .mock import MockFiles
 from .profile_table import markdown_table
 from .profiles import PROFILES, Profile
-from .scenario_format import ScenarioError
+from .scenario_format import ScenarioError, check_profile
 from .server import (
     BODY_READ_TIMEOUT_SECONDS,
     GRACEFUL_SHUTDOWN_SECONDS,
@@ -276,6 +276,8 @@ def _serve(args: argparse.Namespace) -> int:
         raise ValueError("--api-key must not be empty")
     loaded = scenario.read(args.load) if args.load else None
     profile = args.profile or (loaded or {}).get("profile", "openai")
+    if loaded is not None:
+        check_profile(loaded, profile)
     if profile not in PROFILES:
         raise ValueError(f"the scenario names an unknown profile {profile!r}")
     changes = _profile_changes(args, PROFILES[profile])

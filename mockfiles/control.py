@@ -11,7 +11,7 @@ from . import scenario_state
 from .backend import Backend
 from .blobs import Blob
 from .journal import ClockMoved, FileSeeded
-from .scenario_format import Doc
+from .scenario_format import Doc, check_profile
 from .scenario_state import LoadReport
 from .services.files import MAX_TIME
 from .store import StoredFile
@@ -116,9 +116,12 @@ class ControlService:
         """Reset, then take the state the scenario leaves behind (ids, ages, owners kept).
 
         The scenario is first loaded into a scratch backend: a malformed one raises
-        :class:`~mockfiles.scenario_format.ScenarioError` and changes nothing.
+        :class:`~mockfiles.scenario_format.ScenarioError` and changes nothing; one
+        recorded with another profile raises its subclass
+        :class:`~mockfiles.scenario_format.ScenarioProfileError` (naming both).
         """
         doc = scenario_state.read(source)
+        check_profile(doc, self.backend.profile.name)
         scratch = Backend(self.backend.profile, self.backend.settings)
         scratch.api_key, scratch.project = self.backend.api_key, self.backend.project
         scenario_state.load_into(scratch, doc)

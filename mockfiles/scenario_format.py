@@ -56,6 +56,27 @@ class ScenarioError(ValueError):
     """A scenario document that this version cannot read."""
 
 
+class ScenarioProfileError(ScenarioError):
+    """A scenario recorded with another profile than the mock it is loaded into."""
+
+    def __init__(self, recorded: str, served: str) -> None:
+        self.recorded, self.served = recorded, served
+        super().__init__(
+            f"this scenario was recorded with the {recorded!r} profile and this mock serves "
+            f"the {served!r} profile. Load it into a mock of the {recorded!r} profile "
+            "(MockFiles.from_scenario(...) and mockfiles serve --load without --profile "
+            "take the scenario's own)"
+        )
+
+
+def check_profile(doc: Doc, served: str) -> None:
+    """:class:`ScenarioProfileError` when ``doc`` names a profile other than ``served``
+    (a document naming none fits any profile)."""
+    recorded = doc.get("profile")
+    if recorded is not None and recorded != served:
+        raise ScenarioProfileError(str(recorded), served)
+
+
 def content_doc(data: bytes) -> Doc:
     """Bytes as ``{"text": ...}`` when UTF-8, else ``{"base64": ...}``."""
     try:

@@ -30,7 +30,7 @@ from starlette.types import Receive, Scope, Send
 from .. import safe_json
 from ..control import ControlService
 from ..errors import InvalidRequest, MockFilesError
-from ..scenario_format import ScenarioError, content_bytes
+from ..scenario_format import ScenarioError, ScenarioProfileError, content_bytes
 from ..scenario_state import scenario_json_chunks
 from ..services.files import MAX_TIME
 from . import json_input
@@ -215,18 +215,11 @@ async def journal(request: Request) -> Response:
 async def scenario(request: Request) -> Response:
     control = control_of(request.scope)
     document = await _checked(request, "scenario")
-    profile, ours = document.get("profile"), control.backend.profile.name
-    if profile is not None and profile != ours:
-        raise InvalidRequest(
-            f"Not a loadable scenario: it was recorded with the {profile!r} profile and this "
-            f"mock serves the {ours!r} profile. Load it into a mock of the {profile!r} "
-            "profile (mockfiles serve --profile ...).",
-            param="profile",
-        )
     try:
         report = control.load_scenario(document)
     except ScenarioError as exc:
-        raise InvalidRequest(f"Not a loadable scenario: {exc}.") from None
+        param = "profile" if isinstance(exc, ScenarioProfileError) else None
+        raise InvalidRequest(f"Not a loadable scenario: {exc}.", param=param) from None
     return JSON({"loaded": True, "files": sum(report.files.values()), "tenants": report.describe()})
 
 

@@ -65,7 +65,8 @@ def _uploads(profile: Profile) -> str:
     parts = _size(profile.upload_part_max_bytes)
     return (
         f"`POST {profile.base_path}/uploads`: {_size(profile.upload_max_bytes)} per Upload, "
-        f"parts of {parts}, open {_seconds(profile.upload_expiry_seconds)}"
+        f"parts of {parts}, open {_seconds(profile.upload_expiry_seconds)}, "
+        f"at most {profile.upload_max_pending:,} pending per tenant"
     )
 
 

@@ -171,6 +171,9 @@ class Profile:
     upload_max_bytes: int | None = None
     upload_part_max_bytes: int = 64 * MB
     upload_expiry_seconds: int = 3600
+    #: Most Uploads one tenant may have pending at once (the mock's choice: nothing
+    #: public states a number; it keeps a long-running server's memory bounded).
+    upload_max_pending: int = 1000
     #: Endpoints a batch may target; empty: the profile has no Batches API.
     batch_endpoints: tuple[str, ...] = ()
     #: Purpose of the output and error files a batch produces.

@@ -22,7 +22,10 @@ from .blobs import Blob
 SortKey = tuple[int, int, str]
 
 #: Positions of removed files kept per tenant for cursors (the oldest are forgotten
-#: first: a cursor naming a file removed longer ago is then an unknown cursor).
+#: first: a cursor naming a file removed longer ago is then an unknown cursor). A tenant
+#: whose last file goes is dropped whole; its removals join one shared memory of at most
+#: this many positions (all emptied tenants together), so a returning key's cursors keep
+#: working while a server seeing many keys keeps nothing per key.
 MAX_FORMER_KEYS = 10_000
 Order = Literal["asc", "desc"]
 
@@ -100,6 +103,9 @@ class Store:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._tenants: dict[str, _Tenant] = {}
+        # Former keys of tenants dropped when their last file went, oldest first.
+        self._emptied: dict[str, dict[str, SortKey]] = {}
+        self._emptied_keys = 0
         self._expiries: list[tuple[int, int, str, str]] = []
         self._stale_expiries = 0
         self._seq = itertools.count(1)
@@ -112,9 +118,14 @@ class Store:
         Returns False (and stores nothing) when the quota would be exceeded.
         """
         with self._lock:
-            tenant = self._tenants.setdefault(record.tenant, _Tenant())
-            if quota is not None and tenant.used_bytes + record.bytes > quota:
+            tenant = self._tenants.get(record.tenant)
+            used = 0 if tenant is None else tenant.used_bytes
+            if quota is not None and used + record.bytes > quota:
                 return False
+            if tenant is None:
+                former = self._emptied.pop(record.tenant, {})
+                self._emptied_keys -= len(former)
+                tenant = self._tenants[record.tenant] = _Tenant(former_keys=former)
             record.seq = next(self._seq)
             key = record.sort_key
             tenant.by_id[record.id] = record
@@ -146,11 +157,26 @@ class Store:
             if len(tenant.former_keys) > MAX_FORMER_KEYS:
                 del tenant.former_keys[next(iter(tenant.former_keys))]
             tenant.used_bytes -= record.bytes
+            if not tenant.by_id:
+                self._drop(tenant_name, tenant)
             if record.expires_at is not None:
                 self._stale_expiries += 1
                 if self._stale_expiries > 1024 and self._stale_expiries * 2 > len(self._expiries):
                     self._compact_expiries()
             return record
+
+    def _drop(self, tenant_name: str, tenant: _Tenant) -> None:
+        """Forget a tenant that holds no file; keep its former keys in the shared,
+        bounded memory of emptied tenants (oldest removals forgotten first)."""
+        del self._tenants[tenant_name]
+        self._emptied[tenant_name] = tenant.former_keys
+        self._emptied_keys += len(tenant.former_keys)
+        while self._emptied_keys > MAX_FORMER_KEYS:
+            oldest_name, oldest = next(iter(self._emptied.items()))
+            del oldest[next(iter(oldest))]
+            self._emptied_keys -= 1
+            if not oldest:
+                del self._emptied[oldest_name]
 
     def _compact_expiries(self) -> None:
         """Drop expiry entries of files already removed (so deletes do not pile up)."""
@@ -185,6 +211,8 @@ class Store:
         """Forget every file."""
         with self._lock:
             self._tenants.clear()
+            self._emptied.clear()
+            self._emptied_keys = 0
             self._expiries.clear()
             self._stale_expiries = 0
 
@@ -227,7 +255,7 @@ class Store:
         with self._lock:
             tenant = self._tenants.get(tenant_name)
             if tenant is None:
-                if after is not None:
+                if after is not None and after not in self._emptied.get(tenant_name, {}):
                     raise UnknownCursor(after)
                 return Page([], False)
             keys = tenant.indexes.get(purpose, [])
@@ -262,7 +290,7 @@ class Store:
         return iter(records)
 
     def tenants(self) -> list[str]:
-        """Every tenant that holds (or held) a file since the last :meth:`clear`."""
+        """Every tenant that holds a file (a tenant whose last file went is forgotten)."""
         with self._lock:
             return list(self._tenants)
 

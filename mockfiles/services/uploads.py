@@ -13,6 +13,8 @@ Knows nothing of HTTP. Rules the mock follows (see the README's Uploads section)
   content is the parts' chunks), checks the byte total and the optional md5, and makes
   the file through the Files service (name, purpose, quota, expiry rules, tenant); parts
   not named are released; if the Files service refuses, the Upload stays pending;
+- a tenant may have at most the profile's ``upload_max_pending`` Uploads pending at
+  once (a 400 naming the cap beyond it; a tenant with none pending keeps no count);
 - an Upload is ``expired`` from ``expires_at`` on (creation + one hour on ``openai``),
   a pure function of the clock read when it is looked at: its parts are dropped then
   (through :attr:`State.sweepers`) and their bytes released; every Upload record is
@@ -103,6 +105,8 @@ class UploadService:
         self.files = files
         self._lock = threading.RLock()
         self._uploads: dict[str, Upload] = {}
+        # How many pending Uploads each tenant has (a tenant with none has no entry).
+        self._pending: dict[str, int] = {}
         # (when, seq, upload id): the next moment an Upload needs the sweeper.
         self._due: list[tuple[int, int, str]] = []
         self._seq = itertools.count()
@@ -160,7 +164,14 @@ class UploadService:
             file_expires_after_seconds=expires_after_seconds,
         )
         with self._lock:
-            self._uploads[upload.id] = upload
+            cap = self.profile.upload_max_pending
+            if self._pending.get(tenant, 0) >= cap:
+                raise InvalidRequest(
+                    f"Too many pending Uploads: this API key already has {cap} pending "
+                    f"Uploads, the most it may have at once. Complete or cancel one (or let "
+                    "it expire) before creating another."
+                )
+            self._add(upload)
             self._schedule(upload)
         return upload
 
@@ -270,6 +281,12 @@ class UploadService:
             found = [u for u in self._uploads.values() if tenant in (None, u.tenant)]
         return sorted(found, key=lambda u: u.created_at)
 
+    def pending_by_tenant(self) -> dict[str, int]:
+        """How many pending Uploads each tenant has (a tenant with none is absent)."""
+        self._now()
+        with self._lock:
+            return dict(self._pending)
+
     def held_bytes(self, tenant: str | None = None) -> int:
         """Bytes held in parts of Uploads not yet completed (of one tenant, or all)."""
         return sum(u.received for u in self.uploads(tenant))
@@ -280,6 +297,7 @@ class UploadService:
         """Forget every Upload."""
         with self._lock:
             self._uploads.clear()
+            self._pending.clear()
             self._due.clear()
             self._unscheduled.clear()
 
@@ -322,7 +340,9 @@ class UploadService:
             file_expires_after_seconds=None if seconds is None else int(seconds),
         )
         with self._lock:
-            self._uploads[upload.id] = upload
+            if upload.id in self._uploads:
+                raise ScenarioError(f"the scenario creates Upload {upload.id} twice")
+            self._add(upload)
             self._unscheduled.append(upload.id)
 
     def _restore_part(self, exchange: RecordedExchange, upload_id: str, body: Doc) -> None:
@@ -384,14 +404,25 @@ class UploadService:
                 if upload is None:
                     continue
                 if now >= upload.expires_at + RETAIN_SECONDS:
+                    if upload.stored_status == "pending":
+                        self._finish(upload, "expired")
                     del self._uploads[upload_id]
                 elif upload.stored_status == "pending":
                     self._finish(upload, "expired")
                     self._schedule(upload)
 
+    def _add(self, upload: Upload) -> None:
+        """Keep a new pending Upload (under the lock)."""
+        self._uploads[upload.id] = upload
+        self._pending[upload.tenant] = self._pending.get(upload.tenant, 0) + 1
+
     def _finish(self, upload: Upload, status: str) -> None:
         """Leave ``pending``: every part is released (a completed file keeps its own
         references to the chunks it uses)."""
+        if upload.stored_status == "pending":
+            left = self._pending.pop(upload.tenant, 1) - 1
+            if left:
+                self._pending[upload.tenant] = left
         upload.stored_status = status
         upload.parts.clear()
         upload.received = 0

@@ -133,7 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--control-token",
         metavar="TOKEN",
         help="let non-loopback callers use /_mock routes when they send "
-        "'x-mockfiles-control-token: TOKEN' (default: loopback callers only)",
+        "'x-mockfiles-control-token: TOKEN', or open /_mock/?token=TOKEN in a browser "
+        "(default: loopback callers only)",
+    )
+    serve_cmd.add_argument(
+        "--token-for-loopback",
+        action="store_true",
+        help="require the control token from loopback callers too (a machine shared "
+        "with other people); needs --control-token",
     )
     serve_cmd.add_argument(
         "--graceful-timeout",
@@ -272,6 +279,8 @@ def _serve(args: argparse.Namespace) -> int:
             )
     if args.control_token == "":
         raise ValueError("--control-token must not be empty")
+    if args.token_for_loopback and args.control_token is None:
+        raise ValueError("--token-for-loopback needs --control-token TOKEN")
     if args.api_key is not None and "" in args.api_key:
         raise ValueError("--api-key must not be empty")
     loaded = scenario.read(args.load) if args.load else None
@@ -296,6 +305,7 @@ def _serve(args: argparse.Namespace) -> int:
             journal_bytes=args.journal_bytes,
             journal_calls=args.journal_calls,
             control_token=args.control_token,
+            control_token_for_loopback=args.token_for_loopback,
             batch_durations=dict(args.batch_duration),
             **changes,
         )

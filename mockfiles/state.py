@@ -65,10 +65,18 @@ class Settings:
     #: Callers from other hosts may use the control routes when they send this token
     #: (``x-mockfiles-control-token``); loopback callers never need it.
     control_token: str | None = None
+    #: Loopback callers need the control token too (on a machine other people use,
+    #: 127.0.0.1 is not private); needs ``control_token``.
+    control_token_for_loopback: bool = False
 
     def __post_init__(self) -> None:
         """``ValueError`` for an option no mock could honour (an empty key or token, a
         time that is negative or not finite)."""
+        if self.control_token_for_loopback and self.control_token is None:
+            raise ValueError(
+                "control_token_for_loopback needs a control_token (without one no caller "
+                "could use the control routes)"
+            )
         if self.control_token is not None and (
             not isinstance(self.control_token, str) or not self.control_token
         ):

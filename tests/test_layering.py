@@ -53,6 +53,7 @@ LAYERS: list[set[str]] = [
         "api.uploads",
         "api.batches",
         "api.dashboard",
+        "api.control_cookie",
         "api.control",
         "api.app",
     },

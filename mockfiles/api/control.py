@@ -33,7 +33,7 @@ from ..errors import InvalidRequest, MockFilesError
 from ..scenario_format import ScenarioError, ScenarioProfileError, content_bytes
 from ..scenario_state import scenario_json_chunks
 from ..services.files import MAX_TIME
-from . import json_input
+from . import control_cookie, json_input
 from .context import CONTROL_KEY, control_of
 from .dashboard import DASHBOARD_ROUTES
 from .middleware import refuse_ambiguous_length
@@ -309,10 +309,11 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def check_caller(scope: Scope, token: str | None) -> None:
-    """Serve loopback callers; others only with the control token (403 otherwise)."""
+def check_caller(scope: Scope, token: str | None, *, trust_loopback: bool = True) -> None:
+    """Serve loopback callers (unless ``trust_loopback`` is False); others only with the
+    control token, in the header or as the dashboard's cookie (403 otherwise)."""
     client = scope.get("client")
-    if is_loopback(client[0] if client else None):
+    if trust_loopback and is_loopback(client[0] if client else None):
         return
     if token is not None:
         sent = next(
@@ -321,9 +322,20 @@ def check_caller(scope: Scope, token: str | None) -> None:
         )
         if sent is not None and hmac.compare_digest(sent, token.encode()):
             return
+        try:
+            if control_cookie.cookie_allows(scope, token):
+                return
+        except control_cookie.CookieRefused:
+            raise Forbidden(
+                "The dashboard cookie only authorises changes made from the dashboard's own "
+                "page (an Origin header naming this server). Send the control token in the "
+                f"'{TOKEN_HEADER}' header instead.",
+                code="control_cookie_cross_origin",
+            ) from None
+        who = "every caller" if not trust_loopback else "callers that are not on this machine"
         raise Forbidden(
             f"The control routes need the control token in the '{TOKEN_HEADER}' header "
-            "for callers that are not on this machine.",
+            f"for {who} (in a browser, open {control_cookie.LOGIN_PATH}?token=TOKEN once).",
             code="control_token_required",
         )
     raise Forbidden(
@@ -334,6 +346,22 @@ def check_caller(scope: Scope, token: str | None) -> None:
     )
 
 
+def check_login(sent: str, token: str | None) -> None:
+    """403 unless ``sent`` (``GET /_mock/?token=...``) is the control token."""
+    if token is None:
+        raise Forbidden(
+            "This mock has no control token to exchange for the dashboard cookie; start "
+            "it with --control-token TOKEN (or open /_mock/ without ?token= on this machine).",
+            code="control_token_not_set",
+        )
+    if not hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), token.encode()):
+        raise Forbidden(
+            "Wrong control token in ?token=. Open /_mock/?token=TOKEN with the token the "
+            "server was started with (--control-token).",
+            code="control_token_required",
+        )
+
+
 class ControlApp:
     """The control routes for one mock; errors render as the provider's envelope."""
 
@@ -342,8 +370,15 @@ class ControlApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope[CONTROL_KEY] = self.control
+        backend = self.control.backend
         try:
-            check_caller(scope, self.control.backend.control_token)
+            login = control_cookie.login_token(scope)
+            if login is not None:
+                check_login(login, backend.control_token)
+                await control_cookie.login_response(login)(scope, receive, send)
+                return
+            trust = not backend.settings.control_token_for_loopback
+            check_caller(scope, backend.control_token, trust_loopback=trust)
             refuse_ambiguous_length(scope["headers"])
             await CONTROL_ROUTER(scope, receive, send)
         except MockFilesError as error:

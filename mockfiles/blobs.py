@@ -15,8 +15,11 @@ class Blob:
     __slots__ = ("_chunks", "size")
 
     def __init__(self, chunks: Iterable[Chunk] = ()) -> None:
-        self._chunks: tuple[Chunk, ...] = tuple(c for c in chunks if len(c))
-        self.size: int = sum(len(c) for c in self._chunks)
+        kept = tuple(chunks)
+        if not all(map(len, kept)):  # drop empty chunks
+            kept = tuple(c for c in kept if len(c))
+        self._chunks: tuple[Chunk, ...] = kept
+        self.size: int = sum(map(len, kept))
 
     @classmethod
     def of(cls, content: bytes | bytearray | memoryview | str) -> Blob:

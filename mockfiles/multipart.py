@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import email.message
 import logging
+import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
 
-from python_multipart.exceptions import MultipartParseError
+from python_multipart.exceptions import FormParserError, MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from .blobs import Blob, Chunk
@@ -57,8 +58,22 @@ class UploadLimits:
     check_file_size: Callable[[str | None, int], None]
 
 
+#: The Content-Type clients send (``multipart/form-data; boundary=...`` with an RFC 2046
+#: boundary of 1 to 70 characters, none of them quotes, spaces or ``;``): its boundary is
+#: read straight off; any other spelling goes through ``parse_options_header``.
+_COMMON_CONTENT_TYPE = re.compile(r"multipart/form-data; boundary=([0-9A-Za-z'()+_,./:=?-]{1,70})")
+
+
 def boundary_of(content_type: str) -> bytes:
     """The multipart boundary of a Content-Type header, or a 400 saying what is wrong."""
+    common = _COMMON_CONTENT_TYPE.fullmatch(content_type)
+    if common is not None:  # what parse_options_header gives for this spelling
+        return common[1].encode("ascii")
+    return parsed_boundary(content_type)
+
+
+def parsed_boundary(content_type: str) -> bytes:
+    """:func:`boundary_of` for any spelling, through ``parse_options_header``."""
     ctype, params = parse_options_header(content_type)
     if ctype != b"multipart/form-data":
         shown = content_type or "none"
@@ -83,59 +98,72 @@ def _disposition(header: str) -> tuple[bytes, Mapping[bytes, bytes]]:
     return disposition, MappingProxyType(params)
 
 
-class _PartCollector:
-    """python-multipart callbacks that build an :class:`UploadForm`."""
+class _UploadParser(MultipartParser):
+    """python-multipart's parser, building an :class:`UploadForm` from its events.
 
-    def __init__(self, limits: UploadLimits) -> None:
+    The events are handled in :meth:`callback` (the method the parser reports each
+    one through) rather than a callback function each: one call per event instead of two.
+    """
+
+    def __init__(self, boundary: bytes, limits: UploadLimits) -> None:
+        super().__init__(boundary)
         self.limits = limits
         self.form = UploadForm()
         self.finished = False
-        self._header_field = bytearray()
-        self._header_value = bytearray()
+        self._header_field = b""
+        self._header_value = b""
         self._headers: dict[str, str] = {}
         self._name = ""
         self._filename: str | None = None
-        self._text = bytearray()
+        self._text = b""
         self._chunks: list[Chunk] = []
         self._file_bytes = 0
         self._parts = 0
 
-    def callbacks(self) -> dict[str, Callable[..., None]]:
-        return {
-            "on_part_begin": self.on_part_begin,
-            "on_header_field": self.on_header_field,
-            "on_header_value": self.on_header_value,
-            "on_header_end": self.on_header_end,
-            "on_headers_finished": self.on_headers_finished,
-            "on_part_data": self.on_part_data,
-            "on_part_end": self.on_part_end,
-            "on_end": self.on_end,
-        }
+    def callback(
+        self,
+        name: str,
+        data: bytes | None = None,
+        start: int | None = None,
+        end: int | None = None,
+    ) -> None:
+        """Handle one parser event: ``data[start:end]`` of a part's header or body, or a
+        notification (a part begins, its headers end, it ends, the body ends)."""
+        if data is not None:
+            assert start is not None and end is not None
+            if start == end:
+                return
+            if name == "part_data":
+                self._part_data(data, start, end)
+            elif name == "header_field":
+                self._header_field += data[start:end]
+            elif name == "header_value":
+                self._header_value += data[start:end]
+        elif name == "header_end":
+            field = self._header_field.decode("latin-1").lower()
+            self._headers[field] = self._header_value.decode("latin-1")
+            self._header_field = self._header_value = b""
+        elif name == "part_begin":
+            self._part_begin()
+        elif name == "headers_finished":
+            self._headers_finished()
+        elif name == "part_end":
+            self._part_end()
+        elif name == "end":
+            self.finished = True
 
-    def on_part_begin(self) -> None:
+    def _part_begin(self) -> None:
         self._parts += 1
         if self._parts > self.limits.max_fields:
             raise InvalidRequest(
                 f"Too many form fields: at most {self.limits.max_fields} are accepted."
             )
         self._headers = {}
-        self._text = bytearray()
+        self._text = b""
         self._chunks = []
         self._file_bytes = 0
 
-    def on_header_field(self, data: bytes, start: int, end: int) -> None:
-        self._header_field += data[start:end]
-
-    def on_header_value(self, data: bytes, start: int, end: int) -> None:
-        self._header_value += data[start:end]
-
-    def on_header_end(self) -> None:
-        name = bytes(self._header_field).decode("latin-1").lower()
-        self._headers[name] = bytes(self._header_value).decode("latin-1")
-        self._header_field.clear()
-        self._header_value.clear()
-
-    def on_headers_finished(self) -> None:
+    def _headers_finished(self) -> None:
         header = self._headers.get("content-disposition", "")
         disposition, params = _disposition(header)
         if disposition != b"form-data" or b"name" not in params:
@@ -150,7 +178,7 @@ class _PartCollector:
         else:
             self._filename = None if raw_filename is None else _utf8(raw_filename, "filename")
 
-    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self._filename is None:
             if len(self._text) + (end - start) > self.limits.max_field_bytes:
                 raise InvalidRequest(
@@ -166,26 +194,22 @@ class _PartCollector:
         else:  # a buffer the parser may reuse: keep a private copy
             self._chunks.append(bytes(data[start:end]))
 
-    def on_part_end(self) -> None:
+    def _part_end(self) -> None:
         name = self._name
+        form = self.form
         if self._filename is None:
-            if name in self.form.fields:
+            if name in form.fields:
                 raise InvalidRequest(f"Form field '{name}' was sent more than once.")
-            self.form.fields[name] = _utf8(bytes(self._text), f"form field '{name}'")
+            form.fields[name] = _utf8(bytes(self._text), f"form field '{name}'")
         elif name != FILE_FIELD:
             part = FilePart(self._filename, self._headers.get("content-type"), Blob(self._chunks))
-            self.form.other_files.append((name, part))
-        elif self.form.file is not None:
+            form.other_files.append((name, part))
+        elif form.file is not None:
             raise InvalidRequest("Only one 'file' part may be sent per upload.")
         else:
-            self.form.file = FilePart(
-                filename=self._filename,
-                content_type=self._headers.get("content-type"),
-                blob=Blob(self._chunks),
+            form.file = FilePart(
+                self._filename, self._headers.get("content-type"), Blob(self._chunks)
             )
-
-    def on_end(self) -> None:
-        self.finished = True
 
 
 def extended_filename(disposition: str) -> str | None:
@@ -230,8 +254,11 @@ async def read_upload(
     content_type: str, body: AsyncIterator[bytes], limits: UploadLimits
 ) -> UploadForm:
     """Parse a multipart upload from ``body`` chunks; any malformation is a 400."""
-    collector = _PartCollector(limits)
-    parser = MultipartParser(boundary_of(content_type), collector.callbacks())  # type: ignore[arg-type]
+    boundary = boundary_of(content_type)
+    try:
+        parser = _UploadParser(boundary, limits)
+    except FormParserError as exc:  # a boundary the parser cannot use (too long)
+        raise InvalidRequest(f"The multipart boundary cannot be used: {exc}.") from None
     try:
         async for chunk in body:
             if chunk:
@@ -239,8 +266,8 @@ async def read_upload(
         parser.finalize()
     except MultipartParseError as exc:
         raise InvalidRequest(f"The multipart body could not be parsed: {exc}.") from None
-    if not collector.finished:
+    if not parser.finished:
         raise InvalidRequest(
             "The multipart body ended before its closing boundary: the upload was truncated."
         )
-    return collector.form
+    return parser.form

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Scope
 
 from ..errors import FileTooLarge, InvalidRequest
 from ..journal import Call, UploadedFile
@@ -27,7 +26,7 @@ async def create_file(request: Request) -> Response:
     """``POST /files``: a multipart upload with ``purpose``, ``file`` and optional expiry."""
     service = backend_of(request.scope).files
     profile = service.profile
-    declared = request.headers.get("content-length")
+    content_type, declared = _upload_headers(request.scope)
     if (
         declared is not None
         and declared.isdigit()
@@ -44,7 +43,7 @@ async def create_file(request: Request) -> Response:
         check_file_size=service.check_size,
     )
     try:
-        form = await read_upload(request.headers.get("content-type", ""), _body(request), limits)
+        form = await read_upload(content_type, request.stream(), limits)
     except ClientDisconnect:
         raise InvalidRequest(
             "The request body ended before the upload finished (fewer bytes than its "
@@ -65,9 +64,18 @@ async def create_file(request: Request) -> Response:
     return render.JSON(render.file_object(service, record))
 
 
-async def _body(request: Request) -> AsyncIterator[bytes]:
-    async for chunk in request.stream():
-        yield chunk
+def _upload_headers(scope: Scope) -> tuple[str, str | None]:
+    """The request's Content-Type (``""`` if none) and Content-Length (None if none):
+    the first of each, as ``request.headers.get`` reads them, in one pass."""
+    content_type: str | None = None
+    declared: str | None = None
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            if content_type is None:
+                content_type = value.decode("latin-1")
+        elif name == b"content-length" and declared is None:
+            declared = value.decode("latin-1")
+    return content_type or "", declared
 
 
 def _note_upload(call: Call, fields: dict[str, str], file: FilePart | None) -> None:

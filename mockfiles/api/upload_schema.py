@@ -131,8 +131,28 @@ def _plainly_valid(profile: Profile, document: dict[str, Any]) -> bool:
     )
 
 
+def _plain_upload(profile: Profile, form: UploadForm) -> UploadRequest | None:
+    """The request of the plainest form (a ``file`` part and an accepted ``purpose``,
+    nothing else), which the schema accepts as it is; None for any other form."""
+    fields = form.fields
+    if len(fields) != 1 or form.file is None or form.other_files:
+        return None
+    purpose = fields.get("purpose")
+    if purpose is None or purpose not in profile.upload_purposes:
+        return None
+    return _request_of(purpose)
+
+
+@lru_cache(maxsize=64)
+def _request_of(purpose: str) -> UploadRequest:
+    return UploadRequest(purpose=purpose, expires_after_seconds=None)
+
+
 def check_upload(profile: Profile, form: UploadForm) -> UploadRequest:
     """Validate the form against the profile's upload schema; 400 on the first problem."""
+    plain = _plain_upload(profile, form)
+    if plain is not None:
+        return plain
     document = _as_document(form)
     error = (
         None

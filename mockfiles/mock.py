@@ -7,6 +7,7 @@ import importlib
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -20,7 +21,7 @@ from .control import ControlService
 from .errors import NoSuchFile
 from .faults import Faults
 from .journal import Journal
-from .patching import patched_environ, route_hosts
+from .patching import restore_environ, route, set_environ, unroute
 from .profiles import Profile, get_profile
 from .scenario_state import LoadReport
 from .scenario_state import read as read_scenario
@@ -60,7 +61,7 @@ class MockFiles:
             ) from None
         self.base_url = (base_url or DEFAULT_ROOT_URL + chosen.base_path).rstrip("/")
         #: The one owner of this mock's state (profile, clock, store, journal, ...).
-        self.backend = Backend(chosen, Settings(**settings))
+        self.backend = Backend(chosen, Settings(**settings) if settings else _DEFAULT_SETTINGS)
         #: Reset, clock, seeding and scenarios, as the control routes offer them.
         self.control = ControlService(self.backend)
         self.app = build_app(self.backend, self.control)
@@ -208,8 +209,7 @@ class MockFiles:
     @property
     def hosts(self) -> frozenset[str]:
         """Hosts routed to this mock by :meth:`patch`: its own and ``api.openai.com``."""
-        own = urlsplit(self.base_url).hostname or ""
-        return frozenset({own}) | OPENAI_HOSTS
+        return _hosts_of(self.base_url)
 
     def transport(self, library: Library | None = None) -> Any:
         """A sync in-process transport (``httpx`` by default, or ``library="httpx2"``)."""
@@ -222,8 +222,7 @@ class MockFiles:
     @property
     def root_url(self) -> str:
         """The scheme and host of :attr:`base_url` (Azure's ``azure_endpoint``)."""
-        parts = urlsplit(self.base_url)
-        return f"{parts.scheme}://{parts.netloc}"
+        return _root_url_of(self.base_url)
 
     def openai_client(self, **kwargs: Any) -> Any:
         """The profile's ``openai`` client (``OpenAI``, ``AzureOpenAI``) wired in-process."""
@@ -261,8 +260,10 @@ class MockFiles:
         """Make :attr:`api_key` (and :attr:`project`) what a client built from the
         environment will send, so files seeded in the test are that client's."""
         for name, template in {**self.profile.env, **self.profile.env_defaults}.items():
-            if template == "{api_key}" and os.environ.get(name):
-                self.api_key = os.environ[name]
+            if template == "{api_key}":
+                value = os.environ.get(name)
+                if value:
+                    self.api_key = value
         if self.profile.client_class == "OpenAI":
             self.project = os.environ.get("OPENAI_PROJECT_ID") or None
 
@@ -285,16 +286,40 @@ class MockFiles:
         ``AZURE_OPENAI_ENDPOINT`` and ``OPENAI_API_VERSION``) and dummy keys where unset;
         other hosts pass through untouched. Everything is restored on exit.
         """
-        with patched_environ(self.client_env(), self.client_env_defaults()):
+        saved = set_environ(self.client_env(), self.client_env_defaults())
+        try:
             self.adopt_environment_identity()
-            with route_hosts(self.app, self.hosts):
+            routed = route(self.app, self.hosts)
+            try:
                 yield self
+            finally:
+                unroute(routed)
+        finally:
+            restore_environ(saved)
 
     def __repr__(self) -> str:
         return (
             f"MockFiles(profile={self.profile.name!r}, files={len(self.store)}, "
             f"calls={len(self.journal)})"
         )
+
+
+#: The settings of a mock built with none (frozen, so every such mock can share them).
+_DEFAULT_SETTINGS = Settings()
+
+
+@lru_cache(maxsize=64)
+def _hosts_of(base_url: str) -> frozenset[str]:
+    """:attr:`MockFiles.hosts` for ``base_url``."""
+    own = urlsplit(base_url).hostname or ""
+    return frozenset({own}) | OPENAI_HOSTS
+
+
+@lru_cache(maxsize=64)
+def _root_url_of(base_url: str) -> str:
+    """:attr:`MockFiles.root_url` for ``base_url``."""
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def openai_http_library() -> Library:

@@ -22,10 +22,12 @@ from .transport import (
     sync_transport,
 )
 
+Saved = dict[str, str | None]
 
-@contextmanager
-def patched_environ(values: Mapping[str, str], defaults: Mapping[str, str]) -> Iterator[None]:
-    """Set ``values``, and ``defaults`` where unset; restore everything on exit."""
+
+def set_environ(values: Mapping[str, str], defaults: Mapping[str, str]) -> Saved:
+    """Set ``values``, and ``defaults`` where unset; returns what :func:`restore_environ`
+    needs (on an error, what was set is restored before it is raised)."""
     environ = os.environ
     saved = {name: environ.get(name) for name in (*values, *defaults)}
     try:
@@ -33,15 +35,34 @@ def patched_environ(values: Mapping[str, str], defaults: Mapping[str, str]) -> I
             if saved[name] != value:
                 environ[name] = value
         for name, value in defaults.items():
-            if name not in environ:
+            # unset before, and not among ``values``: not in the environment now
+            if saved[name] is None and name not in values:
                 environ[name] = value
+    except BaseException:
+        restore_environ(saved)
+        raise
+    return saved
+
+
+def restore_environ(saved: Saved) -> None:
+    """Put back the variables :func:`set_environ` saved (unset those that were unset)."""
+    environ = os.environ
+    for name, old in saved.items():
+        if old is None:
+            if name in environ:
+                del environ[name]
+        elif environ.get(name) != old:
+            environ[name] = old
+
+
+@contextmanager
+def patched_environ(values: Mapping[str, str], defaults: Mapping[str, str]) -> Iterator[None]:
+    """Set ``values``, and ``defaults`` where unset; restore everything on exit."""
+    saved = set_environ(values, defaults)
+    try:
         yield
     finally:
-        for name, old in saved.items():
-            if old is None:
-                environ.pop(name, None)
-            elif environ.get(name) != old:
-                environ[name] = old
+        restore_environ(saved)
 
 
 def _route_library(
@@ -71,15 +92,34 @@ def _route_library(
     return sync_cls, original, async_cls, async_original
 
 
+Routed = list[tuple[Any, Any, Any, Any]]
+
+
+def route(app: ASGIApp, hosts: frozenset[str]) -> Routed:
+    """Send requests for ``hosts`` to ``app`` on every installed httpx-family library;
+    returns what :func:`unroute` needs (on an error, nothing stays patched)."""
+    routed: Routed = []
+    try:
+        for library in installed_libraries():
+            routed.append(_route_library(library, app, hosts))
+    except BaseException:
+        unroute(routed)
+        raise
+    return routed
+
+
+def unroute(routed: Routed) -> None:
+    """Undo :func:`route`."""
+    for sync_cls, original, async_cls, async_original in reversed(routed):
+        sync_cls.handle_request = original
+        async_cls.handle_async_request = async_original
+
+
 @contextmanager
 def route_hosts(app: ASGIApp, hosts: frozenset[str]) -> Iterator[None]:
     """Send requests for ``hosts`` to ``app`` on every installed httpx-family library."""
-    patched = []
+    routed = route(app, hosts)
     try:
-        for library in installed_libraries():
-            patched.append(_route_library(library, app, hosts))
         yield
     finally:
-        for sync_cls, original, async_cls, async_original in reversed(patched):
-            sync_cls.handle_request = original
-            async_cls.handle_async_request = async_original
+        unroute(routed)

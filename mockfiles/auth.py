@@ -89,6 +89,8 @@ class Authenticator:
         self.accepted_keys = None if accepted_keys is None else frozenset(accepted_keys)
         self.isolate_tenants = isolate_tenants
         self._labels: dict[tuple[str, str | None], str] = {}
+        # (key, project) already accepted -> its tenant (cleared with ``_labels``).
+        self._accepted: dict[tuple[str | None, str | None], str] = {}
         #: Who each tenant label seen so far stands for (hints only, never keys).
         self.identities: dict[str, Identity] = {}
 
@@ -100,6 +102,7 @@ class Authenticator:
         if label is None:
             if len(self._labels) >= _LABEL_CACHE_SIZE:
                 self._labels.clear()
+                self._accepted.clear()
                 self.identities.clear()
             label = self._labels[(key, project)] = tenant_label(key, project)
             self.identities[label] = Identity(key_hint(key), project)
@@ -111,6 +114,9 @@ class Authenticator:
 
     def authenticate(self, key: str | None, project: str | None = None) -> str:
         """The tenant ``key`` acts for; :class:`Unauthorized` if missing or refused."""
+        label = self._accepted.get((key, project))
+        if label is not None:
+            return label
         if not key:
             raise Unauthorized(MISSING_KEY_MESSAGES[self.scheme])
         if self.accepted_keys is not None and key not in self.accepted_keys:
@@ -119,4 +125,8 @@ class Authenticator:
                 "at https://platform.openai.com/account/api-keys.",
                 code="invalid_api_key",
             )
-        return self.tenant_for(key, project)
+        label = self.tenant_for(key, project)
+        if len(self._accepted) >= _LABEL_CACHE_SIZE:
+            self._accepted.clear()
+        self._accepted[(key, project)] = label
+        return label

@@ -143,7 +143,8 @@ class Faults:
     """The queue of faults; the first pending match applies to each request."""
 
     def __init__(self) -> None:
-        self._faults: list[Fault] = []
+        #: The faults waiting, in the order they were added (read it, do not change it).
+        self.queued: list[Fault] = []
         self._lock = threading.Lock()
 
     def _queue(self, fault: Fault) -> Fault:
@@ -153,7 +154,7 @@ class Faults:
                 f"times must be at least 1 (or None for every request), not {fault.remaining}"
             )
         with self._lock:
-            self._faults.append(fault)
+            self.queued.append(fault)
         return fault
 
     def add(
@@ -209,15 +210,15 @@ class Faults:
 
     def take(self, method: str, path: str) -> Fault | None:
         """The fault for this request, if any (consuming one of its uses)."""
-        if not self._faults:
+        if not self.queued:
             return None
         with self._lock:
-            for fault in self._faults:
+            for fault in self.queued:
                 if fault.matches(method, path):
                     if fault.remaining is not None:
                         fault.remaining -= 1
                         if fault.remaining == 0:
-                            self._faults.remove(fault)
+                            self.queued.remove(fault)
                     return fault
         return None
 
@@ -225,15 +226,15 @@ class Faults:
     def pending(self) -> list[Fault]:
         """Faults still queued."""
         with self._lock:
-            return list(self._faults)
+            return list(self.queued)
 
     def clear(self) -> None:
         """Drop every queued fault."""
         with self._lock:
-            self._faults.clear()
+            self.queued.clear()
 
     def __len__(self) -> int:
-        return len(self._faults)
+        return len(self.queued)
 
 
 def _method(method: str | None) -> str | None:

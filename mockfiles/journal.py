@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from itertools import chain
 from types import MappingProxyType
@@ -90,7 +90,7 @@ class UploadedFile:
         )
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Call:
     """One request/response pair as the mock saw it.
 
@@ -103,29 +103,56 @@ class Call:
     query_string: str
     raw_request_headers: RawHeaders
     #: The mock clock's time when the request arrived.
-    at: float = 0.0
+    at: float
     #: The request body as it arrived (chunks kept, not copied); empty for GET/DELETE.
-    request_chunks: list[bytes] | None = None
-    status: int = 0
-    raw_response_headers: RawHeaders = ()
+    request_chunks: list[bytes] | None
+    status: int
+    raw_response_headers: RawHeaders
     #: The response body as sent (chunks kept, not copied).
-    response_chunks: list[bytes] = field(default_factory=list)
-    form: Mapping[str, str] = field(default_factory=lambda: _NO_FIELDS)
-    files: tuple[UploadedFile, ...] = ()
+    response_chunks: list[bytes]
+    form: Mapping[str, str]
+    files: tuple[UploadedFile, ...]
     #: The tenant label the request acted for (None: not authenticated).
-    tenant: str | None = None
+    tenant: str | None
     #: Bytes of request body received (kept or not).
-    request_size: int = 0
+    request_size: int
     #: Bytes of response body sent (kept or not).
-    response_size: int = 0
+    response_size: int
     #: True once the journal let the request body go (budget spent, or refused).
-    request_dropped: bool = False
+    request_dropped: bool
     #: True once the journal let the response body go (budget spent).
-    response_dropped: bool = False
+    response_dropped: bool
     #: Body bytes the journal counts against its budget for this call.
-    held: int = 0
+    held: int
     #: The journal's estimate of this call's metadata (-1: the journal let it go).
-    meta: int = 0
+    meta: int
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        query_string: str,
+        raw_request_headers: RawHeaders,
+        at: float = 0.0,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.query_string = query_string
+        self.raw_request_headers = raw_request_headers
+        self.at = at
+        self.request_chunks = None
+        self.status = 0
+        self.raw_response_headers = ()
+        self.response_chunks = []
+        self.form = _NO_FIELDS
+        self.files = ()
+        self.tenant = None
+        self.request_size = 0
+        self.response_size = 0
+        self.request_dropped = False
+        self.response_dropped = False
+        self.held = 0
+        self.meta = 0
 
     @property
     def bodies_dropped(self) -> bool:
@@ -250,12 +277,9 @@ def _headers_weight(headers: RawHeaders) -> int:
     return 110 * len(headers) + len(b"".join(chain.from_iterable(headers)))
 
 
-def _estimate(call: Call, request_headers_weight: int | None = None) -> int:
-    """Roughly what a call's metadata costs in memory (objects, headers, fields)."""
-    size = 600 + len(call.path) + len(call.query_string)
-    if request_headers_weight is None:
-        request_headers_weight = _headers_weight(call.raw_request_headers)
-    size += request_headers_weight + _headers_weight(call.raw_response_headers)
+def _extras_weight(call: Call) -> int:
+    """What a call's form fields and uploads add to its metadata estimate."""
+    size = 0
     if call.form:
         size += sum(110 + len(name) + len(value) for name, value in call.form.items())
     if call.files:
@@ -275,7 +299,8 @@ class SharedHeaders:
     can see."""
 
     def __init__(self) -> None:
-        self._pairs: dict[tuple[bytes, bytes], tuple[bytes, bytes]] = {}
+        #: Each shared pair, by itself (look a pair up here first; :meth:`pair` adds it).
+        self.pairs: dict[tuple[bytes, bytes], tuple[bytes, bytes]] = {}
         self._lists: dict[RawHeaders, RawHeaders] = {}
         # id of a shared list -> (that list, its weight in the journal's estimate)
         self._weights: dict[int, tuple[RawHeaders, int]] = {}
@@ -283,13 +308,13 @@ class SharedHeaders:
     def pair(self, pair: tuple[bytes, bytes]) -> tuple[bytes, bytes]:
         """The shared tuple equal to ``pair``."""
         try:
-            shared = self._pairs.get(pair)
+            shared = self.pairs.get(pair)
         except TypeError:  # not a tuple of bytes: kept as it is
             return pair
         if shared is None:
-            if len(self._pairs) >= _SHARED_LIMIT:
-                self._pairs.clear()
-            shared = self._pairs[pair] = pair
+            if len(self.pairs) >= _SHARED_LIMIT:
+                self.pairs.clear()
+            shared = self.pairs[pair] = pair
         return shared
 
     def headers(self, headers: RawHeaders) -> RawHeaders:
@@ -355,26 +380,50 @@ class Journal:
         """Record a call as it starts; :meth:`settle` counts it once it ends."""
         with self._lock:
             self._calls.append(call)
-            events = self._events
-            events.append(call)
-            while len(events) > self.max_calls:
+            self._events.append(call)
+            while len(self._events) > self.max_calls:
                 self._drop_oldest_event()
 
     def settle(self, call: Call) -> None:
         """Count a finished call against the budget: a refused call (4xx/5xx, or no
-        response) keeps only a small request body, the oldest bodies go when over budget."""
+        response) keeps only a small request body, the oldest bodies go when over budget.
+
+        The metadata estimate: 600 bytes, the path and query, 110 per header plus the
+        header's bytes, 110 per form field plus its text, 300 per upload plus its name.
+        """
         with self._lock:
-            refused = call.status == 0 or call.status >= 400
-            if call.request_dropped or (refused and call.request_size > REFUSED_BODY_KEPT_BYTES):
+            status = call.status
+            if call.request_dropped or (
+                (status == 0 or status >= 400) and call.request_size > REFUSED_BODY_KEPT_BYTES
+            ):
                 call.drop_request_body()  # refused, or over the whole budget as it arrived
             if call.meta < 0:  # already let go while it was running
                 call.drop_bodies()
                 return
-            meta = call.meta = _estimate(call, self.shared.weight(call.raw_request_headers))
+            response_headers = call.raw_response_headers
+            meta = (
+                600
+                + len(call.path)
+                + len(call.query_string)
+                + self.shared.weight(call.raw_request_headers)
+                + 110 * len(response_headers)
+                + len(b"".join(chain.from_iterable(response_headers)))
+            )
+            if call.form or call.files:
+                meta += _extras_weight(call)
+            call.meta = meta
             self._held += meta
             chunks = call.request_chunks
             size = (sum(map(len, chunks)) if chunks else 0) + sum(map(len, call.response_chunks))
-            self._hold(call, size)
+            if size:
+                if size > self.max_bytes:
+                    call.drop_bodies()
+                else:
+                    call.held = size
+                    self._holders.append(call)
+                    self._held += size
+            if self._held > self.max_bytes:
+                self._hold(call, 0)
 
     def note(self, event: ClockMoved | FileSeeded | UrlRegistered) -> None:
         """Record a non-HTTP event in order with the calls."""

@@ -228,7 +228,8 @@ class GatewayMiddleware:
             await self.app(scope, receive, send)
             return
         request_headers = scope["headers"]
-        shared = self.journal.shared
+        journal = self.journal
+        shared = journal.shared
         call = Call(
             scope["method"],
             scope["path"],
@@ -238,8 +239,11 @@ class GatewayMiddleware:
         )
         scope[CALL_KEY] = call
         scope[BACKEND_KEY] = self.backend
-        self.journal.append(call)
-        request_id = (b"x-request-id", _request_id())
+        journal.append(call)
+        try:
+            request_id = (b"x-request-id", _REQUEST_IDS.popleft())  # atomic
+        except IndexError:
+            request_id = (b"x-request-id", _request_id())
         # Each header name once (as nearly every client sends them): looked up by name;
         # otherwise the list is searched as the rules for repeated headers say.
         named = dict(request_headers)
@@ -252,28 +256,31 @@ class GatewayMiddleware:
             if message["type"] == "http.response.start":
                 started = True
                 elapsed_ms = max(0, int((time.perf_counter() - began) * 1000))
-                pair = shared.pair
                 if not self.organization_headers:
                     organization: tuple[tuple[bytes, bytes], ...] = ()
                 elif unique:
                     if b"openai-organization" in named or b"openai-project" in named:
-                        organization = _organization_headers_of(named, pair)
+                        organization = _organization_headers_of(named, shared.pair)
                     else:
                         organization = _MOCK_IDENTITY_HEADERS
                 else:
-                    organization = tuple(map(pair, organization_headers(request_headers)))
-                headers = (
-                    *map(pair, message.get("headers", ())),
-                    *organization,
+                    organization = tuple(map(shared.pair, organization_headers(request_headers)))
+                known = shared.pairs
+                try:
+                    headers = [known.get(pair) or shared.pair(pair) for pair in message["headers"]]
+                except (KeyError, TypeError):  # no headers, or not tuples of bytes
+                    headers = list(map(shared.pair, message.get("headers", ())))
+                headers += organization
+                headers.append(
                     _PROCESSING_MS[elapsed_ms]
                     if elapsed_ms < len(_PROCESSING_MS)
-                    else pair((b"openai-processing-ms", str(elapsed_ms).encode())),
-                    OPENAI_VERSION_HEADER,
-                    request_id,
+                    else shared.pair((b"openai-processing-ms", str(elapsed_ms).encode()))
                 )
-                message["headers"] = list(headers)
+                headers.append(OPENAI_VERSION_HEADER)
+                headers.append(request_id)
+                message["headers"] = headers
                 call.status = message["status"]
-                call.raw_response_headers = headers
+                call.raw_response_headers = tuple(headers)
             elif message.get("body"):
                 body = message["body"]
                 call.response_size += len(body)
@@ -293,7 +300,7 @@ class GatewayMiddleware:
                     refuse_ambiguous_length(request_headers)
             else:
                 refuse_ambiguous_length(request_headers)
-            if len(self.faults):
+            if self.faults.queued:
                 fault = self.faults.take(scope["method"], scope["path"])
                 if fault is not None:
                     await _apply(fault, scope, send_and_record)

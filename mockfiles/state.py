@@ -7,9 +7,12 @@ through it, so whatever a request or a test reads next never sees an expired fil
 
 from __future__ import annotations
 
+import math
 import random
-from collections.abc import Callable, Collection, Mapping
+import threading
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, fields
+from typing import Protocol
 
 from .auth import Authenticator
 from .batch_types import BatchAnswer, Responder, check_durations, finite_seconds
@@ -105,6 +108,17 @@ class Settings:
         return next(iter(self.api_keys or ()), DUMMY_API_KEY)
 
 
+class Sweeper(Protocol):
+    """A service whose objects change when time passes (an Upload expires, a batch
+    moves on): :meth:`State.now` calls :meth:`sweep` once :meth:`next_due` is reached."""
+
+    def sweep(self, now: float) -> None:
+        """Apply everything due by ``now``."""
+
+    def next_due(self) -> float:
+        """When something is next due (``math.inf``: nothing; ``-math.inf``: always)."""
+
+
 #: The names :class:`Settings` takes (``MockFiles`` sends every other option to the profile).
 SETTING_NAMES = frozenset(f.name for f in fields(Settings))
 
@@ -131,9 +145,14 @@ class State:
         self.processing_seconds = settings.processing_seconds
         self.validate_content = settings.validate_content
         self.rng = _SHARED_RNG if settings.seed is None else random.Random(settings.seed)
-        #: Called with the time by :meth:`now`: services with objects that expire
-        #: (an Upload after its hour) release them here.
-        self.sweepers: list[Callable[[float], None]] = []
+        #: Swept by :meth:`now` when due: services with objects that expire (an Upload
+        #: after its hour) release them there. A service tells :meth:`wake` whenever
+        #: it schedules something.
+        self.sweepers: list[Sweeper] = []
+        #: Nothing is due before this time (the next expiry or sweep); read by :meth:`now`.
+        self.wake_at = -math.inf
+        self._wake_lock = threading.Lock()
+        self.store.on_expiry = self.wake
         self.batch_durations = check_durations(settings.batch_durations)
         self.batch_responder = settings.batch_responder
         self.batch_responses: dict[str, BatchAnswer | BaseException] = dict(
@@ -144,10 +163,27 @@ class State:
         """The clock's time, with every file expired by then removed (the one place
         expiry is applied; :attr:`sweepers` release other services' expired objects)."""
         now = self.clock.now()
-        self.store.purge_expired(now)
-        for sweep in self.sweepers:
-            sweep(now)
+        if now >= self.wake_at:
+            self._sweep(now)
         return now
+
+    def _sweep(self, now: float) -> None:
+        self.store.purge_expired(now)
+        for sweeper in self.sweepers:
+            sweeper.sweep(now)
+        # Read where each source stands now: whatever is scheduled after this read
+        # calls wake(), which this lock orders after it.
+        with self._wake_lock:
+            self.wake_at = min(
+                [self.store.next_expiry(), *(sweeper.next_due() for sweeper in self.sweepers)]
+            )
+
+    def wake(self, at: float) -> None:
+        """Something is due at ``at``: :meth:`now` sweeps once the clock reaches it (call
+        after scheduling it where its :class:`Sweeper` looks)."""
+        with self._wake_lock:
+            if at < self.wake_at:
+                self.wake_at = at
 
     def new_id(self, id_format: IdFormat | None = None) -> str:
         """A fresh id in ``id_format`` (the profile's file ids by default)."""

@@ -12,6 +12,7 @@ import bisect
 import builtins
 import heapq
 import itertools
+import math
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -107,6 +108,8 @@ class Store:
         self._emptied: dict[str, dict[str, SortKey]] = {}
         self._emptied_keys = 0
         self._expiries: list[tuple[int, int, str, str]] = []
+        #: Told each time an expiry is scheduled, with its time.
+        self.on_expiry: Callable[[float], None] | None = None
         self._stale_expiries = 0
         self._seq = itertools.count(1)
 
@@ -140,6 +143,8 @@ class Store:
                 heapq.heappush(
                     self._expiries, (record.expires_at, record.seq, record.tenant, record.id)
                 )
+                if self.on_expiry is not None:
+                    self.on_expiry(record.expires_at)
             return True
 
     def remove(self, tenant_name: str, file_id: str) -> StoredFile | None:
@@ -189,6 +194,11 @@ class Store:
         ]
         heapq.heapify(self._expiries)
         self._stale_expiries = 0
+
+    def next_expiry(self) -> float:
+        """When the next file expires (``math.inf`` if none will)."""
+        expiries = self._expiries
+        return expiries[0][0] if expiries else math.inf
 
     def purge_expired(self, now: float) -> list[StoredFile]:
         """Remove every file whose ``expires_at`` is at or before ``now``."""

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, Iterable, Iterator
 from functools import cache
 from itertools import chain
+from operator import itemgetter
 from types import ModuleType
-from typing import Any, Literal, cast
+from typing import Any, Literal
+from urllib.parse import unquote
 
 from starlette.types import ASGIApp, Message, Scope
 
 from .asgi_scope import DRIVEN_KEY, IN_PROCESS_KEY
-from .coroutines import AppCall, drive
+from .coroutines import drive
 from .faults import InjectedDisconnect
 
 Library = Literal["httpx", "httpx2"]
@@ -55,25 +57,48 @@ def default_library() -> Library:
     return installed[0]
 
 
-def _scope(request: Any, module: ModuleType) -> Scope:
+def _scope(request: Any, quick: bool) -> Scope:
+    """The ASGI scope of ``request``; ``quick`` reads the URL's and headers' private
+    parts at once (what their public properties read, see :func:`_quick_build_applies`)."""
     url = request.url
-    raw_path: bytes = url.raw_path
+    if quick:
+        parsed = url._uri_reference
+        scheme: str = parsed.scheme
+        path_text: str = parsed.path or "/"
+        path = unquote(path_text) if "%" in path_text else path_text
+        raw_path = path_text.encode("ascii")
+        query: bytes = (parsed.query or "").encode("ascii")
+        host: str = parsed.host
+        if "xn--" in host:  # an IDNA name: the public property decodes it
+            host = url.host
+        port: int | None = parsed.port
+    else:
+        scheme = url.scheme
+        path = url.path
+        raw_path = url.raw_path.split(b"?", 1)[0]
+        query = url.query
+        host = url.host
+        port = url.port
     return {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.4"},
         "http_version": "1.1",
         "method": request.method,
-        "scheme": url.scheme,
-        "path": url.path,
-        "raw_path": raw_path.split(b"?", 1)[0],
-        "query_string": url.query,
+        "scheme": scheme,
+        "path": path,
+        "raw_path": raw_path,
+        "query_string": query,
         "root_path": "",
-        "headers": _request_headers(request.headers, _QUICK_OK[module]),
+        "headers": _request_headers(request.headers, quick),
         "client": ("127.0.0.1", 0),
-        "server": (url.host, url.port or _DEFAULT_PORTS.get(url.scheme, 80)),
+        "server": (host, port or _DEFAULT_PORTS.get(scheme, 80)),
         "extensions": {},
         IN_PROCESS_KEY: True,
     }
+
+
+_LOWER_NAME = itemgetter(1)
+_VALUE = itemgetter(2)
 
 
 def _declared_length(request: Any, scope: Scope) -> int | None:
@@ -125,8 +150,13 @@ def _quick_response(
 ) -> Any:
     """The state ``module.Response(status, headers=headers, content=body, request=request)``
     ends in, set directly (what the public constructor and ``read()`` would set)."""
-    quick_headers = module.Headers()
-    quick_headers._list = [(name, name.lower(), value) for name, value in headers]
+    quick_headers = module.Headers.__new__(module.Headers)
+    if headers:
+        names, values = zip(*headers, strict=True)
+        quick_headers._list = list(zip(names, map(bytes.lower, names), values, strict=True))
+    else:
+        quick_headers._list = []
+    quick_headers._encoding = None
     response = module.Response.__new__(module.Response)
     response.status_code = status
     response.headers = quick_headers
@@ -144,10 +174,22 @@ def _quick_response(
     return response
 
 
+#: URLs whose scopes the quick reading must give exactly as the public one does.
+_SAMPLE_URLS = (
+    "http://mockfiles.local/v1/files/file-abc",
+    "https://api.example.com/v1/files?limit=20&after=file-x&purpose=batch",
+    "http://127.0.0.1:8123/v1/files/a%20b%2Fc/content?q=%C3%A9",
+    "http://example.com:80/",
+    "https://example.com:443",
+    "http://xn--bcher-kva.example/v1/files",
+    "http://[::1]:9000/openai/files?api-version=2024-10-21",
+)
+
+
 def _quick_build_applies(module: ModuleType) -> bool:
     """Whether the quick build leaves a response exactly as the public one would, and
-    a request's private header list is what its public one says (checked once per
-    library, on a sample)."""
+    the quick reading of a request's URL and headers gives the scope the public
+    properties give (checked once per library, on samples)."""
     try:
         body = b'{"ok":true}'
         headers = [
@@ -159,9 +201,13 @@ def _quick_build_applies(module: ModuleType) -> bool:
         public = module.Response(200, headers=headers, content=body, request=request)
         quick = _quick_response(module, 200, headers, body, request)
         QUICK_BUILDS[0] -= 1  # a sample, not a response served
-        return _state(public) == _state(quick) and _request_headers(
-            request.headers, True
-        ) == _request_headers(request.headers, False)
+        if _state(public) != _state(quick):
+            return False
+        for url in _SAMPLE_URLS:
+            sample = module.Request("POST", url, headers={"X-One": "1", "content-length": "0"})
+            if _scope(sample, True) != _scope(sample, False):
+                return False
+        return True
     except Exception:  # any surprise: the public path
         return False
 
@@ -170,7 +216,8 @@ def _request_headers(headers: Any, quick: bool) -> list[tuple[bytes, bytes]]:
     """A request's headers as ASGI has them (lower-case names), from the private list
     that holds them lower-cased already when ``quick``."""
     if quick:
-        return [(lower, value) for _, lower, value in headers._list]
+        held = headers._list
+        return list(zip(map(_LOWER_NAME, held), map(_VALUE, held), strict=True))
     return [(name.lower(), value) for name, value in headers.raw]
 
 
@@ -205,10 +252,12 @@ COALESCE_BYTES = 64 * 1024
 class _Exchange:
     """One request/response exchange with the app: feeds the body, gathers the reply."""
 
-    __slots__ = ("_chunks", "_done", "_held", "_left", "body", "headers", "status")
+    __slots__ = ("_chunks", "_done", "_held", "_left", "_source", "body", "headers", "status")
 
     def __init__(self, chunks: Iterable[bytes], declared_length: int | None = None) -> None:
-        self._chunks = iter(chunks)
+        self._source = chunks
+        #: Iterated from the first read only (a request without a body is never read).
+        self._chunks: Iterator[bytes] | None = None
         #: A socket server reads no more than Content-Length says; neither do we.
         self._left = declared_length
         self._done = False
@@ -222,6 +271,8 @@ class _Exchange:
         if self._held is not None:
             chunk, self._held = self._held, None
             return chunk
+        if self._chunks is None:
+            self._chunks = iter(self._source)
         for chunk in self._chunks:
             if chunk:
                 return chunk
@@ -352,13 +403,13 @@ def _transport_classes(library: Library) -> tuple[type[Any], type[Any]]:
             self.app = app
 
         def handle_request(self, request: Any) -> Any:
-            scope = _scope(request, module)
-            exchange = _Exchange(
-                cast(Iterable[bytes], request.stream), _declared_length(request, scope)
-            )
+            scope = _scope(request, _QUICK_OK[module])
+            chunks: Iterable[bytes] = request.stream
+            exchange = _Exchange(chunks, _declared_length(request, scope))
             scope[DRIVEN_KEY] = True
             try:
-                drive(cast(AppCall, self.app(scope, exchange.receive, exchange.send)))
+                # An ASGI app is a coroutine function: its call is a coroutine.
+                drive(self.app(scope, exchange.receive, exchange.send))  # type: ignore[arg-type]
             except InjectedDisconnect as dropped:
                 raise _network_error(module, dropped, request) from None
             return exchange.response(module, request)
@@ -370,7 +421,7 @@ def _transport_classes(library: Library) -> tuple[type[Any], type[Any]]:
             self.app = app
 
         async def handle_async_request(self, request: Any) -> Any:
-            scope = _scope(request, module)
+            scope = _scope(request, _QUICK_OK[module])
             exchange = _AsyncExchange(request.stream, _declared_length(request, scope))
             try:
                 await self.app(scope, exchange.receive, exchange.send)

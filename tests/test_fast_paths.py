@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+import openai
 import pytest
 from starlette.responses import JSONResponse
 from starlette.routing import Route, Router
@@ -326,3 +327,119 @@ def test_small_request_body_pieces_reach_the_app_joined() -> None:
     call = mock.journal.last
     assert call.request_chunks is not None and len(call.request_chunks) == 1
     assert mock.content_of(client.files.list().data[0].id) == b'{"a": 1}\n'
+
+
+NAMES = [
+    "in.jsonl",
+    "d\u00e9j\u00e0 vu.jsonl",
+    'q"uote\\.txt',
+    "tab\there.txt",
+    "\U0001f600.jsonl",
+    "",
+]
+
+
+@pytest.mark.parametrize("profile_name", ["openai", "compass", "batch_only", "azure"])
+def test_encoded_file_objects_and_lists_are_what_the_encoder_writes(profile_name: str) -> None:
+    from mockfiles.services.files import ListQuery
+    from mockfiles.store import Order, Page
+
+    for processing in (0.0, 30.0):
+        mock = MockFiles(profile=profile_name, processing_seconds=processing)
+        service = mock.backend.files
+        purpose = service.profile.file_purposes[0]
+        records = [
+            mock.add_file(b"{}\n" * i, filename=name or "x", purpose=purpose)
+            for i, name in enumerate(NAMES)
+        ]
+        for record in records:
+            first = render.file_object_json(service, record)
+            assert first == render.encode_json(render.file_object(service, record)).encode()
+            assert render.file_object_json(service, record) == first  # remembered or not
+        tenant = mock.backend.own_tenant
+        orders: tuple[Order, ...] = ("asc", "desc")
+        for limit, order in itertools.product((1, 2, 20), orders):
+            query = ListQuery(purpose=None, limit=limit, order=order, after=None, filters=())
+            page = service.list(tenant, query)
+            assert render.file_list_json(service, page) == (
+                render.encode_json(render.file_list(service, page)).encode()
+            )
+        empty = Page(files=[], has_more=False)
+        assert render.file_list_json(service, empty) == (
+            render.encode_json(render.file_list(service, empty)).encode()
+        )
+        mock.clock.advance(60)  # processing ends: the status changes, and so do the bytes
+        for record in records:
+            assert render.file_object_json(service, record) == (
+                render.encode_json(render.file_object(service, record)).encode()
+            )
+
+
+def test_a_processing_file_is_never_served_stale() -> None:
+    mock = MockFiles(processing_seconds=10)
+    client = mock.openai_client()
+    created = client.files.create(file=("a.jsonl", b"{}\n"), purpose="batch")
+    assert created.status == "uploaded"
+    assert client.files.retrieve(created.id).status == "uploaded"
+    mock.clock.advance(11)
+    assert client.files.retrieve(created.id).status == "processed"
+    assert client.files.list().data[0].status == "processed"
+    mock.clock.set(created.created_at)  # back in time: processing again
+    assert client.files.retrieve(created.id).status == "uploaded"
+
+
+def test_encoded_file_objects_belong_to_their_record() -> None:
+    """Two mocks holding a file of the same id never answer with each other's bytes."""
+    from mockfiles.blobs import Blob
+
+    first, second = MockFiles(), MockFiles()
+    stored = first.add_file(b"a", filename="first.jsonl", purpose="batch")
+    second.load_scenario(first.scenario())
+    assert first.openai_client().files.retrieve(stored.id).filename == "first.jsonl"
+    assert second.openai_client().files.retrieve(stored.id).filename == "first.jsonl"
+    second.openai_client().files.delete(stored.id)
+    second.backend.files.create(
+        second.backend.own_tenant,
+        filename="second.jsonl",
+        purpose="batch",
+        blob=Blob.of(b"b"),
+        file_id=stored.id,
+    )
+    assert second.openai_client().files.retrieve(stored.id).filename == "second.jsonl"
+    assert first.openai_client().files.retrieve(stored.id).filename == "first.jsonl"
+
+
+def test_list_queries_read_once_still_refuse_and_differ_by_profile() -> None:
+    from mockfiles.api import files as files_api
+
+    openai_mock, compass_mock = MockFiles(), MockFiles(profile="compass")
+    for mock in (openai_mock, compass_mock):
+        mock.add_file(b"{}\n", filename="a.jsonl", purpose=mock.profile.file_purposes[0])
+    for _ in range(2):
+        for mock in (openai_mock, compass_mock):
+            client = mock.openai_client()
+            assert len(client.files.list(limit=1).data) == 1
+            with pytest.raises(openai.BadRequestError):
+                client.files.list(limit=0)
+    assert any(key[1] == b"limit=1" for key in files_api._read_queries)
+    assert not any(key[1] == b"limit=0" for key in files_api._read_queries)
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_quick_scope_is_the_public_scope(library: str) -> None:
+    module = importlib.import_module(library)
+    hosts = [
+        "mockfiles.local",
+        "127.0.0.1:8000",
+        "[::1]:1",
+        "xn--bcher-kva.example",
+        "EXAMPLE.com:443",
+    ]
+    paths = ["", "/", "/v1/files", "/v1/files/file-1/content", "/a%20b/%2F/%25", "/caf%C3%A9"]
+    queries = ["", "?", "?limit=2", "?a=1&a=2&b=%20", "?purpose=fine-tune&after=file-x"]
+    for scheme, host, path, query in itertools.product(("http", "https"), hosts, paths, queries):
+        request = module.Request(
+            "GET", f"{scheme}://{host}{path}{query}", headers={"X-Mixed-Case": "v", "A": "b"}
+        )
+        quick = transport_module._scope(request, True)
+        assert quick == transport_module._scope(request, False), request.url

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -69,6 +70,16 @@ class JSON(JSONResponse):
         return encode_json(content).encode("utf-8")
 
 
+class EncodedJSON(JSON):
+    """A 200 JSON response whose body is already encoded."""
+
+    def __init__(self, body: bytes) -> None:
+        self.status_code = 200
+        self.background = None
+        self.body = body
+        self.raw_headers = [(b"content-length", str(len(body)).encode("latin-1")), _JSON_TYPE]
+
+
 def file_object(service: FileService, record: StoredFile) -> dict[str, Any]:
     """The file object in the profile's shape and key order."""
     profile = service.profile
@@ -98,6 +109,63 @@ def file_list(service: FileService, page: Page) -> dict[str, Any]:
         "last_id": data[-1]["id"] if data else None,
     }
     return _ordered(body, service.profile.key_order.file_list)
+
+
+#: Encoded file objects that cannot change any more, by file id: (the record, its
+#: profile, the bytes). At most this many; the cache starts over beyond it.
+_ENCODED_LIMIT = 4096
+_ENCODED: dict[str, tuple[weakref.ref[StoredFile], object, bytes]] = {}
+
+
+def file_object_json(service: FileService, record: StoredFile) -> bytes:
+    """``encode_json(file_object(service, record))`` as UTF-8, remembered for a file
+    whose object can no longer change (it is immutable once stored, except its status
+    while processing, which the clock decides)."""
+    profile = service.profile
+    cached = _ENCODED.get(record.id)
+    if cached is not None and cached[0]() is record and cached[1] is profile:
+        return cached[2]
+    encoded = encode_json(file_object(service, record)).encode("utf-8")
+    if not profile.include_status or record.failed or record.ready_at is None:
+        if len(_ENCODED) >= _ENCODED_LIMIT:
+            _ENCODED.clear()
+        _ENCODED[record.id] = (weakref.ref(record), profile, encoded)
+    return encoded
+
+
+def file_list_json(service: FileService, page: Page) -> bytes:
+    """``encode_json(file_list(service, page))`` as UTF-8, from each file's
+    :func:`file_object_json` (the encoder writes a list as its items joined by commas)."""
+    files = page.files
+    values: dict[str, bytes] = {
+        "object": b'"list"',
+        "data": b"[" + b",".join([file_object_json(service, record) for record in files]) + b"]",
+        "has_more": b"true" if page.has_more else b"false",
+        "first_id": _encoded(files[0].id if files else None),
+        "last_id": _encoded(files[-1].id if files else None),
+    }
+    return (
+        b"{"
+        + b",".join(
+            [
+                _KEYS[key] + values[key]
+                for key in service.profile.key_order.file_list
+                if key in values
+            ]
+        )
+        + b"}"
+    )
+
+
+def _encoded(value: str | None) -> bytes:
+    return encode_json(value).encode("utf-8")
+
+
+#: ``"name":`` for each key of a list body.
+_KEYS = {
+    key: encode_json(key).encode() + b":"
+    for key in ("object", "data", "has_more", "first_id", "last_id")
+}
 
 
 def deleted(service: FileService, record: StoredFile) -> dict[str, Any]:

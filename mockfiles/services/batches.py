@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import io
 import json
+import math
 import random
 import threading
 from collections.abc import Iterator, Mapping
@@ -184,7 +185,7 @@ class BatchService:
         #: time, so their output files are listed without anyone reading the batch.
         self._active: dict[str, Batch] = {}
         self._sweeping = False
-        state.sweepers.append(self._sweep)
+        state.sweepers.append(self)
 
     # -- commands -------------------------------------------------------------
 
@@ -225,6 +226,7 @@ class BatchService:
             )
             self._batches[batch.id] = batch
             self._active[batch.id] = batch
+            self.state.wake(-math.inf)  # swept at every read of the time until done
             own = self._by_tenant.setdefault(tenant, [])
             batch.position = len(own)
             own.append(batch)
@@ -323,7 +325,11 @@ class BatchService:
             if batch.done:
                 self._active.pop(batch.id, None)
 
-    def _sweep(self, now: float) -> None:
+    def next_due(self) -> float:
+        """Always while a batch is unfinished, else never (:class:`Sweeper`)."""
+        return -math.inf if self._active else math.inf
+
+    def sweep(self, now: float) -> None:
         """Bring every unfinished batch to ``now`` (called by :meth:`State.now`). Skipped
         when another thread holds the batches (it brings them up to date itself) or
         when the sweep itself reads the time (storing an output file does)."""

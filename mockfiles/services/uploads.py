@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 import re
 import threading
 from collections.abc import Sequence
@@ -113,7 +114,7 @@ class UploadService:
         # Uploads restored from a scenario, scheduled on the first request after loading
         # (so a load in progress never expires an Upload it is still rebuilding).
         self._unscheduled: list[str] = []
-        state.sweepers.append(self._sweep)
+        state.sweepers.append(self)
 
     # -- limits ---------------------------------------------------------------
 
@@ -392,8 +393,14 @@ class UploadService:
         if upload.stored_status != "pending":
             when += RETAIN_SECONDS
         heapq.heappush(self._due, (when, next(self._seq), upload.id))
+        self.state.wake(when)
 
-    def _sweep(self, now: float) -> None:
+    def next_due(self) -> float:
+        """When the next Upload expires or is forgotten (:class:`Sweeper`)."""
+        due = self._due
+        return due[0][0] if due else math.inf
+
+    def sweep(self, now: float) -> None:
         """Expire pending Uploads (parts dropped) and forget old records."""
         if not self._due or self._due[0][0] > now:
             return

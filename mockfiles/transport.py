@@ -61,6 +61,7 @@ def _scope(request: Any, quick: bool) -> Scope:
     """The ASGI scope of ``request``; ``quick`` reads the URL's and headers' private
     parts at once (what their public properties read, see :func:`_quick_build_applies`)."""
     url = request.url
+    held = request.headers._list if quick else ()
     if quick:
         parsed = url._uri_reference
         scheme: str = parsed.scheme
@@ -89,7 +90,9 @@ def _scope(request: Any, quick: bool) -> Scope:
         "raw_path": raw_path,
         "query_string": query,
         "root_path": "",
-        "headers": _request_headers(request.headers, quick),
+        "headers": list(zip(map(_LOWER_NAME, held), map(_VALUE, held), strict=True))
+        if quick
+        else _request_headers(request.headers),
         "client": ("127.0.0.1", 0),
         "server": (host, port or _DEFAULT_PORTS.get(scheme, 80)),
         "extensions": {},
@@ -102,13 +105,17 @@ _VALUE = itemgetter(2)
 
 
 def _declared_length(request: Any, scope: Scope) -> int | None:
-    values = [value for name, value in scope["headers"] if name == b"content-length"]
-    if not values:
+    headers = scope["headers"]
+    if b"content-length" not in map(_NAME, headers):
         return None  # what the library would say, without searching its list
+    values = [value for name, value in headers if name == b"content-length"]
     if len(values) == 1 and values[0].isdigit():  # plain ASCII digits: read as it would
         return int(values[0])
     declared = request.headers.get("content-length")
     return int(declared) if declared is not None and declared.isdigit() else None
+
+
+_NAME = itemgetter(0)
 
 
 #: How many responses took the quick build (read by the tests: if a library changes so
@@ -212,12 +219,8 @@ def _quick_build_applies(module: ModuleType) -> bool:
         return False
 
 
-def _request_headers(headers: Any, quick: bool) -> list[tuple[bytes, bytes]]:
-    """A request's headers as ASGI has them (lower-case names), from the private list
-    that holds them lower-cased already when ``quick``."""
-    if quick:
-        held = headers._list
-        return list(zip(map(_LOWER_NAME, held), map(_VALUE, held), strict=True))
+def _request_headers(headers: Any) -> list[tuple[bytes, bytes]]:
+    """A request's headers as ASGI has them (lower-case names), read the public way."""
     return [(name.lower(), value) for name, value in headers.raw]
 
 

@@ -265,11 +265,13 @@ class GatewayMiddleware:
                         organization = _MOCK_IDENTITY_HEADERS
                 else:
                     organization = tuple(map(shared.pair, organization_headers(request_headers)))
-                known = shared.pairs
+                app_headers = list(message.get("headers", ()))
                 try:
-                    headers = [known.get(pair) or shared.pair(pair) for pair in message["headers"]]
-                except (KeyError, TypeError):  # no headers, or not tuples of bytes
-                    headers = list(map(shared.pair, message.get("headers", ())))
+                    headers = list(map(shared.pairs.get, app_headers))  # shared ones
+                except TypeError:  # not tuples of bytes
+                    headers = [None]
+                if None in headers:  # one not seen yet (or not shareable)
+                    headers = list(map(shared.pair, app_headers))
                 headers += organization
                 headers.append(
                     _PROCESSING_MS[elapsed_ms]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import AsyncIterable, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from functools import cache
 from itertools import chain
 from operator import itemgetter
@@ -343,16 +343,20 @@ class _Exchange:
 class _AsyncExchange(_Exchange):
     """An exchange whose request body is an async byte stream."""
 
-    __slots__ = ("_async_chunks",)
+    __slots__ = ("_async_chunks", "_async_source")
 
     def __init__(self, chunks: AsyncIterable[bytes], declared_length: int | None = None) -> None:
         super().__init__((), declared_length)
-        self._async_chunks = aiter(chunks)
+        self._async_source = chunks
+        #: Iterated from the first read only (a request without a body is never read).
+        self._async_chunks: AsyncIterator[bytes] | None = None
 
     async def _anext_chunk(self) -> bytes | None:
         if self._held is not None:
             chunk, self._held = self._held, None
             return chunk
+        if self._async_chunks is None:
+            self._async_chunks = aiter(self._async_source)
         async for chunk in self._async_chunks:
             if chunk:
                 return chunk

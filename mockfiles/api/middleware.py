@@ -267,11 +267,13 @@ class GatewayMiddleware:
                     organization = tuple(map(shared.pair, organization_headers(request_headers)))
                 app_headers = list(message.get("headers", ()))
                 try:
-                    headers = list(map(shared.pairs.get, app_headers))  # shared ones
+                    found = list(map(shared.pairs.get, app_headers))  # the shared tuples
                 except TypeError:  # not tuples of bytes
-                    headers = [None]
-                if None in headers:  # one not seen yet (or not shareable)
+                    found = [None]
+                if None in found:  # one not seen yet (or not shareable)
                     headers = list(map(shared.pair, app_headers))
+                else:
+                    headers = list(filter(None, found))  # all of them
                 headers += organization
                 headers.append(
                     _PROCESSING_MS[elapsed_ms]

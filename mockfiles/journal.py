@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from itertools import chain
@@ -292,6 +292,14 @@ def _extras_weight(call: Call) -> int:
 _SHARED_LIMIT = 4096
 
 
+def _shareable(item: object) -> bool:
+    try:
+        hash(item)
+    except TypeError:
+        return False
+    return True
+
+
 class SharedHeaders:
     """Hands out one tuple for equal header pairs and equal header lists, so a journal
     of many alike requests keeps each distinct pair once (and the garbage collector has
@@ -299,7 +307,7 @@ class SharedHeaders:
     can see."""
 
     def __init__(self) -> None:
-        #: Each shared pair, by itself (look a pair up here first; :meth:`pair` adds it).
+        #: Each shared pair, by itself.
         self.pairs: dict[tuple[bytes, bytes], tuple[bytes, bytes]] = {}
         self._lists: dict[RawHeaders, RawHeaders] = {}
         # id of a shared list -> (that list, its weight in the journal's estimate)
@@ -307,15 +315,18 @@ class SharedHeaders:
 
     def pair(self, pair: tuple[bytes, bytes]) -> tuple[bytes, bytes]:
         """The shared tuple equal to ``pair``."""
+        return self.pairs_of((pair,))[0]
+
+    def pairs_of(self, pairs: Sequence[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        """The shared tuple equal to each of ``pairs`` (any that is not a tuple of bytes
+        is kept as it is)."""
+        known = self.pairs
+        if len(known) + len(pairs) > _SHARED_LIMIT:
+            known.clear()
         try:
-            shared = self.pairs.get(pair)
-        except TypeError:  # not a tuple of bytes: kept as it is
-            return pair
-        if shared is None:
-            if len(self.pairs) >= _SHARED_LIMIT:
-                self.pairs.clear()
-            shared = self.pairs[pair] = pair
-        return shared
+            return list(map(known.setdefault, pairs, pairs))
+        except TypeError:
+            return [known.setdefault(item, item) if _shareable(item) else item for item in pairs]
 
     def headers(self, headers: RawHeaders) -> RawHeaders:
         """The shared tuple equal to ``headers`` (its pairs shared too)."""
@@ -327,8 +338,7 @@ class SharedHeaders:
             if len(self._lists) >= _SHARED_LIMIT:
                 self._lists.clear()
                 self._weights.clear()
-            pair = self.pair
-            shared = self._lists[headers] = tuple([pair(item) for item in headers])
+            shared = self._lists[headers] = tuple(self.pairs_of(headers))
             self._weights[id(shared)] = (shared, _headers_weight(shared))
         return shared
 

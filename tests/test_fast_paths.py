@@ -443,3 +443,17 @@ def test_quick_scope_is_the_public_scope(library: str) -> None:
         )
         quick = transport_module._scope(request, True)
         assert quick == transport_module._scope(request, False), request.url
+
+
+def test_shared_header_pairs_are_shared_and_anything_else_kept() -> None:
+    from mockfiles.journal import SharedHeaders
+
+    shared = SharedHeaders()
+    first = shared.pairs_of([(b"a", b"1"), (b"b", b"2")])
+    again = shared.pairs_of([(b"a", b"1"), [b"c", b"3"], (b"b", b"2")])  # type: ignore[list-item]
+    assert first == [(b"a", b"1"), (b"b", b"2")]
+    assert again[0] is first[0] and again[2] is first[1]
+    assert again[1] == [b"c", b"3"]
+    listed = shared.headers(((b"a", b"1"), (b"b", b"2")))
+    assert listed[0] is first[0] and shared.headers(tuple(listed)) is listed
+    assert shared.pair((b"b", b"2")) is first[1]

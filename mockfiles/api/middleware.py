@@ -265,15 +265,7 @@ class GatewayMiddleware:
                         organization = _MOCK_IDENTITY_HEADERS
                 else:
                     organization = tuple(map(shared.pair, organization_headers(request_headers)))
-                app_headers = list(message.get("headers", ()))
-                try:
-                    found = list(map(shared.pairs.get, app_headers))  # the shared tuples
-                except TypeError:  # not tuples of bytes
-                    found = [None]
-                if None in found:  # one not seen yet (or not shareable)
-                    headers = list(map(shared.pair, app_headers))
-                else:
-                    headers = list(filter(None, found))  # all of them
+                headers = shared.pairs_of(list(message.get("headers", ())))
                 headers += organization
                 headers.append(
                     _PROCESSING_MS[elapsed_ms]

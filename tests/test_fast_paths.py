@@ -457,3 +457,24 @@ def test_shared_header_pairs_are_shared_and_anything_else_kept() -> None:
     listed = shared.headers(((b"a", b"1"), (b"b", b"2")))
     assert listed[0] is first[0] and shared.headers(tuple(listed)) is listed
     assert shared.pair((b"b", b"2")) is first[1]
+
+
+def test_the_time_is_read_without_sweeping_until_something_is_due() -> None:
+    import math
+
+    mock = MockFiles()
+    state = mock.backend
+    client = mock.openai_client()
+    client.files.list()
+    assert state.wake_at == math.inf  # nothing expires: no sweep on any read
+    created = client.files.create(
+        file=("a.jsonl", b"{}\n"),
+        purpose="batch",
+        extra_body={"expires_after": {"anchor": "created_at", "seconds": 3600}},
+    )
+    assert created.expires_at is not None
+    assert state.wake_at == created.expires_at
+    mock.clock.advance(3600)
+    with pytest.raises(openai.NotFoundError):
+        client.files.retrieve(created.id)
+    assert state.wake_at == math.inf

@@ -8,6 +8,7 @@ import random
 import re
 from typing import Any
 
+import httpx
 import pytest
 
 from mockfiles import MockFiles
@@ -271,3 +272,31 @@ def test_forms_read_and_checked_alike_whole_or_split_quick_or_general() -> None:
             plain += upload_schema._plain_upload(get_profile("openai"), form) is not None
     assert outcomes == {"read error", "read"}
     assert plain >= 4  # the generated set does exercise the quick schema path
+
+
+@pytest.mark.parametrize("route", ["/files", "/uploads/{upload_id}/parts"])
+def test_a_boundary_too_long_for_the_parser_is_a_400_that_changes_nothing(route: str) -> None:
+    mock = MockFiles()
+    upload = mock.openai_client().uploads.create(
+        bytes=3, filename="a.jsonl", mime_type="text/jsonl", purpose="batch"
+    )
+    boundary = "b" * 300  # python-multipart refuses boundaries over 256 bytes
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jsonl"\r\n'
+        f"\r\n{{}}\n\r\n--{boundary}--\r\n"
+    ).encode()
+    client = httpx.Client(transport=mock.transport("httpx"), base_url=mock.base_url)
+    answer = client.post(
+        route.format(upload_id=upload.id),
+        content=body,
+        headers={
+            "content-type": f"multipart/form-data; boundary={boundary}",
+            "authorization": f"Bearer {mock.api_key}",
+        },
+    )
+    assert answer.status_code == 400
+    message = answer.json()["error"]["message"]
+    assert message.startswith("The multipart boundary cannot be used: Boundary length 300")
+    assert mock.stored_files() == []
+    assert client.get("/files", headers={"authorization": f"Bearer {mock.api_key}"}).is_success

@@ -230,11 +230,16 @@ class GatewayMiddleware:
         request_headers = scope["headers"]
         journal = self.journal
         shared = journal.shared
+        method = scope["method"]
         call = Call(
-            scope["method"],
+            method,
             scope["path"],
             scope["query_string"].decode("latin-1"),
-            shared.headers(tuple(request_headers)),
+            # A request with a body has headers of its own (its length, a multipart
+            # boundary): its pairs are shared, the list is not remembered.
+            tuple(shared.pairs_of(request_headers))
+            if method in BODY_METHODS
+            else shared.headers(tuple(request_headers)),
             self.backend.clock.now(),
         )
         scope[CALL_KEY] = call
@@ -288,7 +293,7 @@ class GatewayMiddleware:
             await send(message)
 
         budget = self.journal.max_bytes
-        if scope["method"] in BODY_METHODS:
+        if method in BODY_METHODS:
             receive = _recording(receive, call, budget)
         try:
             if unique:

@@ -127,32 +127,45 @@ class Call:
     #: The journal's estimate of this call's metadata (-1: the journal let it go).
     meta: int
 
-    def __init__(
+    def __init__(  # every field, in order, as the dataclass would take them
         self,
         method: str,
         path: str,
         query_string: str,
         raw_request_headers: RawHeaders,
         at: float = 0.0,
+        request_chunks: list[bytes] | None = None,
+        status: int = 0,
+        raw_response_headers: RawHeaders = (),
+        response_chunks: list[bytes] | None = None,
+        form: Mapping[str, str] = _NO_FIELDS,
+        files: tuple[UploadedFile, ...] = (),
+        tenant: str | None = None,
+        request_size: int = 0,
+        response_size: int = 0,
+        request_dropped: bool = False,
+        response_dropped: bool = False,
+        held: int = 0,
+        meta: int = 0,
     ) -> None:
         self.method = method
         self.path = path
         self.query_string = query_string
         self.raw_request_headers = raw_request_headers
         self.at = at
-        self.request_chunks = None
-        self.status = 0
-        self.raw_response_headers = ()
-        self.response_chunks = []
-        self.form = _NO_FIELDS
-        self.files = ()
-        self.tenant = None
-        self.request_size = 0
-        self.response_size = 0
-        self.request_dropped = False
-        self.response_dropped = False
-        self.held = 0
-        self.meta = 0
+        self.request_chunks = request_chunks
+        self.status = status
+        self.raw_response_headers = raw_response_headers
+        self.response_chunks = [] if response_chunks is None else response_chunks
+        self.form = form
+        self.files = files
+        self.tenant = tenant
+        self.request_size = request_size
+        self.response_size = response_size
+        self.request_dropped = request_dropped
+        self.response_dropped = response_dropped
+        self.held = held
+        self.meta = meta
 
     @property
     def bodies_dropped(self) -> bool:

@@ -13,7 +13,7 @@ import importlib.util
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from functools import cache
 from itertools import chain
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from types import ModuleType
 from typing import Any, Literal
 from urllib.parse import unquote
@@ -101,6 +101,7 @@ def _scope(request: Any, quick: bool) -> Scope:
 
 
 _LOWER_NAME = itemgetter(1)
+_LOWER = methodcaller("lower")
 _VALUE = itemgetter(2)
 
 
@@ -160,7 +161,7 @@ def _quick_response(
     quick_headers = module.Headers.__new__(module.Headers)
     if headers:
         names, values = zip(*headers, strict=True)
-        quick_headers._list = list(zip(names, map(bytes.lower, names), values, strict=True))
+        quick_headers._list = list(zip(names, map(_LOWER, names), values, strict=True))
     else:
         quick_headers._list = []
     quick_headers._encoding = None

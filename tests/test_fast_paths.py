@@ -478,3 +478,40 @@ def test_the_time_is_read_without_sweeping_until_something_is_due() -> None:
     with pytest.raises(openai.NotFoundError):
         client.files.retrieve(created.id)
     assert state.wake_at == math.inf
+
+
+def test_a_key_order_naming_a_key_twice_writes_it_once() -> None:
+    """(Found in review.) The list body assembled from fragments is what the encoder
+    writes for ``file_list()``, whose dict keeps a repeated key once."""
+    import httpx
+
+    from mockfiles.profiles import DOCUMENTED_KEY_ORDER, KeyOrder
+
+    order = KeyOrder(
+        file_object=DOCUMENTED_KEY_ORDER.file_object,
+        file_list=("object", "data", "has_more", "has_more", "first_id", "last_id"),
+        deleted=DOCUMENTED_KEY_ORDER.deleted,
+    )
+    mock = MockFiles("openai", key_order=order)
+    mock.add_file(b"{}\n", filename="a.jsonl", purpose="batch")
+    with httpx.Client(
+        transport=mock.transport("httpx"),
+        base_url=mock.base_url,
+        headers={"Authorization": f"Bearer {mock.api_key}"},
+    ) as client:
+        response = client.get("/files")
+    assert response.status_code == 200
+    pairs = json.loads(response.content, object_pairs_hook=lambda items: items)
+    assert [name for name, _ in pairs] == ["object", "data", "has_more", "first_id", "last_id"]
+
+
+def test_call_takes_every_field_as_the_dataclass_did() -> None:
+    """(Found in review.) ``Call`` is public: its fields go by keyword and in order."""
+    from mockfiles import Call
+
+    by_keyword = Call("GET", "/v1/files", "", (), 0.0, status=200, tenant="key-x")
+    assert (by_keyword.status, by_keyword.tenant, by_keyword.response_chunks) == (200, "key-x", [])
+    in_order = Call("POST", "/v1/files", "", (), 1.0, [b"body"], 201)
+    assert (in_order.request_chunks, in_order.status, in_order.form) == ([b"body"], 201, {})
+    assert Call("GET", "/", "", ()) == Call("GET", "/", "", ())
+    assert Call("GET", "/", "", ()).response_chunks is not Call("GET", "/", "", ()).response_chunks

@@ -144,17 +144,10 @@ def file_list_json(service: FileService, page: Page) -> bytes:
         "first_id": _encoded(files[0].id if files else None),
         "last_id": _encoded(files[-1].id if files else None),
     }
-    return (
-        b"{"
-        + b",".join(
-            [
-                _KEYS[key] + values[key]
-                for key in service.profile.key_order.file_list
-                if key in values
-            ]
-        )
-        + b"}"
-    )
+    order = service.profile.key_order.file_list
+    if len(set(order)) != len(order):  # a key named twice is written once, where first named
+        order = tuple(dict.fromkeys(order))
+    return b"{" + b",".join([_KEYS[key] + values[key] for key in order if key in values]) + b"}"
 
 
 def _encoded(value: str | None) -> bytes:

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from itertools import chain
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qsl
@@ -292,12 +293,17 @@ def _headers_weight(headers: RawHeaders) -> int:
 
 def _extras_weight(call: Call) -> int:
     """What a call's form fields and uploads add to its metadata estimate."""
-    size = 0
-    if call.form:
-        size += sum(110 + len(name) + len(value) for name, value in call.form.items())
-    if call.files:
-        size += sum(300 + len(uploaded.filename) for uploaded in call.files)
-    return size
+    form, files = call.form, call.files
+    return (
+        110 * len(form)
+        + sum(map(len, form.keys()))
+        + sum(map(len, form.values()))
+        + 300 * len(files)
+        + sum(map(len, map(_FILENAME, files)))
+    )
+
+
+_FILENAME = attrgetter("filename")
 
 
 #: Distinct header pairs (and request header lists) shared between entries; the cache

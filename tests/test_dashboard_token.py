@@ -1,6 +1,7 @@
-"""The dashboard from another machine: ``GET /_mock/?token=T`` exchanges the control
-token for an HttpOnly, SameSite=Strict cookie on ``/_mock``, which the control routes
-accept as they accept the header — state changes only from the server's own origin.
+"""The dashboard from another machine: ``GET /_mock/?token=T`` (the quick way; the login
+form is :mod:`tests.test_dashboard_login`) exchanges the control token for an HttpOnly,
+SameSite=Strict cookie on ``/_mock``, which the control routes accept as they accept the
+header — state changes only from the server's own origin.
 
 Callers here are on loopback, so the mock is told to ask loopback callers for the token
 too (``control_token_for_loopback`` / ``serve --token-for-loopback``): they are then
@@ -190,12 +191,17 @@ def test_a_browser_uses_the_dashboard_with_the_token() -> None:
             page = context.new_page()
             page.on("pageerror", lambda exc: errors.append(str(exc)))
 
-            # Without the token, and with a wrong one: the control plane's 403 envelope.
-            for url in (f"{root}/_mock/", f"{root}/_mock/?token=wrong"):
+            # Without the token, and with a wrong one: a 403 with the login form (the
+            # wrong one named), and the control plane's 403 envelope for its JSON.
+            for url, alerts in ((f"{root}/_mock/", 0), (f"{root}/_mock/?token=wrong", 1)):
                 answer = page.goto(url)
                 assert answer is not None and answer.status == 403
-                error = json.loads(page.locator("body").inner_text())["error"]
-                assert error["code"] == "control_token_required"
+                expect(page.get_by_label("Control token")).to_have_attribute("type", "password")
+                expect(page.get_by_role("alert")).to_have_count(alerts)
+            answer = page.goto(f"{root}/_mock/state")
+            assert answer is not None and answer.status == 403
+            error = json.loads(page.locator("body").inner_text())["error"]
+            assert error["code"] == "control_token_required"
             assert context.cookies() == []
 
             # With it: the page, at an address without the token.

@@ -54,6 +54,7 @@ LAYERS: list[set[str]] = [
         "api.batches",
         "api.dashboard",
         "api.control_cookie",
+        "api.control_login",
         "api.control",
         "api.app",
     },

@@ -5,7 +5,8 @@
 ``GET /_mock/journal`` (the scenario so far), ``POST /_mock/scenario`` (load one),
 ``POST /_mock/files`` (seed a file), ``POST /_mock/urls`` (register a URL for imports),
 ``POST /_mock/faults`` (queue a fault), and the dashboard (``GET /_mock/``, see
-:mod:`mockfiles.api.dashboard`). They need no API key and are not journaled.
+:mod:`mockfiles.api.dashboard`; ``POST /_mock/login``, its login form, see
+:mod:`mockfiles.api.control_login`). They need no API key and are not journaled.
 
 Every body is checked against a JSON schema (types, finite ranges, no unknown fields)
 before anything changes: a refused request answers 400 with the envelope and leaves the
@@ -33,7 +34,7 @@ from ..errors import InvalidRequest, MockFilesError
 from ..scenario_format import ScenarioError, ScenarioProfileError, content_bytes
 from ..scenario_state import scenario_json_chunks
 from ..services.files import MAX_TIME
-from . import control_cookie, json_input
+from . import control_cookie, control_login, json_input
 from .context import CONTROL_KEY, control_of
 from .dashboard import DASHBOARD_ROUTES
 from .middleware import refuse_ambiguous_length
@@ -335,7 +336,8 @@ def check_caller(scope: Scope, token: str | None, *, trust_loopback: bool = True
         who = "every caller" if not trust_loopback else "callers that are not on this machine"
         raise Forbidden(
             f"The control routes need the control token in the '{TOKEN_HEADER}' header "
-            f"for {who} (in a browser, open {control_cookie.LOGIN_PATH}?token=TOKEN once).",
+            f"for {who} (in a browser, open {control_cookie.LOGIN_PATH} and type it in the "
+            "form).",
             code="control_token_required",
         )
     raise Forbidden(
@@ -346,8 +348,13 @@ def check_caller(scope: Scope, token: str | None, *, trust_loopback: bool = True
     )
 
 
-def check_login(sent: str, token: str | None) -> None:
-    """403 unless ``sent`` (``GET /_mock/?token=...``) is the control token."""
+#: What a refused browser sees above the login form.
+WRONG_TOKEN = "That is not the control token: type the one the server was started with."
+
+
+def check_login(sent: str, token: str | None, *, form: bool = False) -> None:
+    """403 unless ``sent`` (``GET /_mock/?token=...``, or the login form's field with
+    ``form``) is the control token."""
     if token is None:
         raise Forbidden(
             "This mock has no control token to exchange for the dashboard cookie; start "
@@ -356,10 +363,66 @@ def check_login(sent: str, token: str | None) -> None:
         )
     if not hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), token.encode()):
         raise Forbidden(
-            "Wrong control token in ?token=. Open /_mock/?token=TOKEN with the token the "
-            "server was started with (--control-token).",
+            (
+                "Wrong control token in the login form. Send the token the server was "
+                "started with (--control-token) in the form's 'token' field."
+            )
+            if form
+            else (
+                "Wrong control token in ?token=. Open /_mock/?token=TOKEN with the token the "
+                "server was started with (--control-token)."
+            ),
             code="control_token_required",
         )
+
+
+async def sign_in(request: Request) -> Response:
+    """``POST /_mock/login``: the login form's token for the dashboard's cookie and a 303
+    to the page; a browser sent a wrong token sees the form again (403)."""
+    scope = request.scope
+    if control_login.has_origin(scope) and not control_cookie.same_origin(scope):
+        raise Forbidden(
+            "The login form is only accepted from the dashboard's own page: this request's "
+            "Origin header names another site. Open /_mock/ on this server and sign in "
+            f"there, or send the token in the '{TOKEN_HEADER}' header.",
+            code="control_login_cross_origin",
+        )
+    token = control_of(scope).backend.control_token
+    if token is None:
+        check_login("", token)  # refuses: nothing to sign in with
+    refuse_ambiguous_length(scope["headers"])
+    sent = await control_login.read_token(request)
+    try:
+        check_login(sent, token, form=True)
+    except Forbidden:
+        if control_login.wants_html(scope):
+            return control_login.form_page(WRONG_TOKEN)
+        raise
+    return control_cookie.login_response(sent)
+
+
+async def to_the_page(request: Request) -> Response:
+    """``GET /_mock/login``: to the page (which shows the form when it is needed)."""
+    return Response(status_code=303, headers={"location": control_cookie.LOGIN_PATH})
+
+
+#: Served before the access rule: signing in is how a browser gets past it.
+LOGIN_ROUTE = MethodDispatch(GET=to_the_page, POST=sign_in)
+
+
+def _form_instead(scope: Scope, error: MockFilesError) -> Response | None:
+    """The login form, for a browser's page navigation to ``/_mock/`` that the access
+    rule refused for want of the token (others get the envelope)."""
+    if not (
+        isinstance(error, Forbidden)
+        and error.code == "control_token_required"
+        and scope["method"] in {"GET", "HEAD"}
+        and scope["path"] in control_login.FORM_PATHS
+        and control_login.wants_html(scope)
+    ):
+        return None
+    tried = control_cookie.login_token(scope) is not None
+    return control_login.form_page(WRONG_TOKEN if tried else None)
 
 
 class ControlApp:
@@ -372,6 +435,9 @@ class ControlApp:
         scope[CONTROL_KEY] = self.control
         backend = self.control.backend
         try:
+            if scope["path"] == control_login.LOGIN_PATH:
+                await LOGIN_ROUTE(scope, receive, send)
+                return
             login = control_cookie.login_token(scope)
             if login is not None:
                 check_login(login, backend.control_token)
@@ -382,5 +448,9 @@ class ControlApp:
             refuse_ambiguous_length(scope["headers"])
             await CONTROL_ROUTER(scope, receive, send)
         except MockFilesError as error:
+            form = _form_instead(scope, error)
+            if form is not None:
+                await form(scope, receive, send)
+                return
             detail = self.control.backend.profile.error_detail
             await error_response(error, detail=detail)(scope, receive, send)

@@ -303,6 +303,8 @@ def test_a_browser_signs_in_with_the_form() -> None:
             field = page.get_by_label("Control token")
             expect(field).to_have_attribute("type", "password")
             expect(field).to_be_focused()
+            # its inline style runs under the page's CSP (a hash of exactly that style)
+            expect(page.locator("label[for=token]")).to_have_css("font-weight", "600")
             expect(page.get_by_role("alert")).to_have_count(0)
             assert context.cookies() == []
 

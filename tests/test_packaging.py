@@ -26,7 +26,7 @@ def test_an_installed_wheel_is_typed_for_a_downstream_mypy(tmp_path: Path) -> No
     assert "mockfiles/pytest_plugin.py" in names
     assert "conftest_plugin.py" not in names  # no generic top-level module to shadow
     # the dashboard page ships in the package (nothing fetched or built at run time)
-    for asset in ("dashboard.html", "dashboard.css", "dashboard.js"):
+    for asset in ("dashboard.html", "dashboard.css", "dashboard.js", "login.html", "login.css"):
         assert f"mockfiles/static/{asset}" in names
 
     # A downstream environment holding only the wheel: mypy must read its types.

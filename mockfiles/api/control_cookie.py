@@ -2,9 +2,11 @@
 
 A browser cannot add the ``x-mockfiles-control-token`` header, so ``GET /_mock/?token=T``
 exchanges the token for a cookie and redirects to ``/_mock/`` (the token leaves the
-address bar). The cookie is ``HttpOnly`` (page scripts never see it), ``SameSite=Strict``
-(no other site's page or link makes the browser send it) and ``Path=/_mock`` (the API
-routes never see it). Its value is derived from the token (an HMAC), so the cookie is
+address bar, though not the browser's history or a proxy's log; the login form of
+:mod:`mockfiles.api.control_login` posts it in a body instead, for the same cookie).
+The cookie is ``HttpOnly`` (page scripts never see it), ``SameSite=Strict`` (no other
+site's page or link makes the browser send it) and ``Path=/_mock`` (the API routes
+never see it). Its value is derived from the token (an HMAC), so the cookie is
 not the token itself. Every comparison is constant-time.
 
 Against cross-site request forgery: besides ``SameSite=Strict``, a request that changes

@@ -202,8 +202,8 @@ def _chunks(size: int) -> Iterator[bytes]:
 
 BAD_BODIES: list[tuple[str, dict[str, str], Any, int, str]] = [
     ("json", {"content-type": "application/json"}, json.dumps({"token": TOKEN}), 415, "form"),
-    ("text", {"content-type": "text/plain"}, "token=x", 415, "Content-Type"),
-    ("no type", {}, b"token=x", 415, "none"),
+    ("text", {"content-type": "text/plain"}, "token=x", 415, "has Content-Type 'text/plain'"),
+    ("no type", {}, b"token=x", 415, "this request has no Content-Type"),
     ("latin-1", {"content-type": FORM["content-type"] + "; charset=latin-1"}, "token=x", 415,
      "UTF-8"),
     ("declared huge", FORM, b"token=" + b"a" * MAX_LOGIN_BODY, 413, str(MAX_LOGIN_BODY)),

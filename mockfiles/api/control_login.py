@@ -77,10 +77,10 @@ def _check_content_type(scope: Scope) -> None:
     content_type = _header(scope, b"content-type")
     media_type, params = parse_options_header(content_type)
     if media_type != FORM_TYPE.encode():
-        shown = content_type or "none"
+        shown = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
         raise UnsupportedMediaType(
             f"Send the token as a form: Content-Type {FORM_TYPE} with a field "
-            f"'{FIELD}' (this request's Content-Type: {shown!r}).",
+            f"'{FIELD}' (this request has {shown}).",
             param=FIELD,
             code="unsupported_content_type",
         )

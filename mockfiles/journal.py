@@ -409,8 +409,9 @@ class Journal:
         """Record a call as it starts; :meth:`settle` counts it once it ends."""
         with self._lock:
             self._calls.append(call)
-            self._events.append(call)
-            while len(self._events) > self.max_calls:
+            events = self._events
+            events.append(call)
+            while len(events) > self.max_calls:
                 self._drop_oldest_event()
 
     def settle(self, call: Call) -> None:
@@ -421,9 +422,13 @@ class Journal:
         header's bytes, 110 per form field plus its text, 300 per upload plus its name.
         """
         with self._lock:
-            status = call.status
-            if call.request_dropped or (
-                (status == 0 or status >= 400) and call.request_size > REFUSED_BODY_KEPT_BYTES
+            request_size = call.request_size
+            if request_size and (
+                call.request_dropped
+                or (
+                    request_size > REFUSED_BODY_KEPT_BYTES
+                    and (call.status == 0 or call.status >= 400)
+                )
             ):
                 call.drop_request_body()  # refused, or over the whole budget as it arrived
             if call.meta < 0:  # already let go while it was running
@@ -441,17 +446,20 @@ class Journal:
             if call.form or call.files:
                 meta += _extras_weight(call)
             call.meta = meta
-            self._held += meta
-            chunks = call.request_chunks
-            size = (sum(map(len, chunks)) if chunks else 0) + sum(map(len, call.response_chunks))
+            # The bodies kept: every chunk counted, unless the body was let go.
+            size = 0 if call.response_dropped else call.response_size
+            if request_size and call.request_chunks is not None and not call.request_dropped:
+                size += request_size
+            held = self._held + meta
             if size:
                 if size > self.max_bytes:
                     call.drop_bodies()
                 else:
                     call.held = size
                     self._holders.append(call)
-                    self._held += size
-            if self._held > self.max_bytes:
+                    held += size
+            self._held = held
+            if held > self.max_bytes:
                 self._hold(call, 0)
 
     def note(self, event: ClockMoved | FileSeeded | UrlRegistered) -> None:

@@ -13,7 +13,7 @@ import importlib.util
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from functools import cache
 from itertools import chain
-from operator import itemgetter, methodcaller
+from operator import itemgetter
 from types import ModuleType
 from typing import Any, Literal
 from urllib.parse import unquote
@@ -90,7 +90,7 @@ def _scope(request: Any, quick: bool) -> Scope:
         "raw_path": raw_path,
         "query_string": query,
         "root_path": "",
-        "headers": list(zip(map(_LOWER_NAME, held), map(_VALUE, held), strict=True))
+        "headers": [(lower, value) for _, lower, value in held]
         if quick
         else _request_headers(request.headers),
         "client": ("127.0.0.1", 0),
@@ -98,11 +98,6 @@ def _scope(request: Any, quick: bool) -> Scope:
         "extensions": {},
         IN_PROCESS_KEY: True,
     }
-
-
-_LOWER_NAME = itemgetter(1)
-_LOWER = methodcaller("lower")
-_VALUE = itemgetter(2)
 
 
 def _declared_length(request: Any, scope: Scope) -> int | None:
@@ -159,11 +154,7 @@ def _quick_response(
     """The state ``module.Response(status, headers=headers, content=body, request=request)``
     ends in, set directly (what the public constructor and ``read()`` would set)."""
     quick_headers = module.Headers.__new__(module.Headers)
-    if headers:
-        names, values = zip(*headers, strict=True)
-        quick_headers._list = list(zip(names, map(_LOWER, names), values, strict=True))
-    else:
-        quick_headers._list = []
+    quick_headers._list = [(name, name.lower(), value) for name, value in headers]
     quick_headers._encoding = None
     response = module.Response.__new__(module.Response)
     response.status_code = status
@@ -324,7 +315,8 @@ class _Exchange:
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.status = message["status"]
-            self.headers = list(message.get("headers", ()))
+            headers = message.get("headers", ())
+            self.headers = headers if type(headers) is list else list(headers)
         elif message["type"] == "http.response.body":
             body = message.get("body", b"")
             if body:

@@ -515,3 +515,43 @@ def test_call_takes_every_field_as_the_dataclass_did() -> None:
     assert (in_order.request_chunks, in_order.status, in_order.form) == ([b"body"], 201, {})
     assert Call("GET", "/", "", ()) == Call("GET", "/", "", ())
     assert Call("GET", "/", "", ()).response_chunks is not Call("GET", "/", "", ()).response_chunks
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_header_facts_are_read_once_per_header_list_and_as_the_rules_say(library: str) -> None:
+    """The gateway reads a bodiless request's key, project, organization headers and
+    framing once per distinct header list: a repeat answers as the first did, repeated
+    headers are read as the rules for them say, and a refusal is refused again."""
+    module = importlib.import_module(library)
+    mock = MockFiles(api_keys=["sk-one", "sk-two"])
+    mine = mock.add_file(b"{}\n", filename="mine.jsonl", purpose="batch", api_key="sk-two")
+    url = f"{mock.base_url}/files/{mine.id}"
+    with module.Client(transport=mock.transport(library)) as client:  # type: ignore[arg-type]
+
+        def get(headers: list[tuple[str, str]]) -> Any:
+            return client.send(module.Request("GET", url, headers=headers))
+
+        plain = [("authorization", "Bearer sk-two")]
+        # The same key sent twice, and a blank bearer before the real one: the last
+        # non-empty value of the header counts, as for a list that names it once.
+        twice = [("authorization", "Bearer sk-one"), ("authorization", "Bearer sk-two")]
+        organization = [*plain, ("openai-organization", " org-x "), ("openai-project", "p1")]
+        for _ in range(3):  # the first reads the list, the others find it read
+            assert get(plain).json()["id"] == mine.id
+            assert get(twice).json()["id"] == mine.id
+            answered = get(organization)
+            assert answered.status_code == 404  # project p1 is another tenant
+            assert answered.headers["openai-organization"] == "org-x"
+            assert answered.headers["openai-project"] == "p1"
+            mock_identity = get(plain).headers
+            assert mock_identity["openai-organization"] == "org-mockfiles"
+            refused = get([*plain, ("transfer-encoding", "chunked"), ("content-length", "0")])
+            assert refused.status_code == 400
+            assert "Transfer-Encoding and Content-Length" in refused.json()["error"]["message"]
+            assert get([("authorization", "Bearer sk-bad")]).status_code == 401
+    tenants = {call.tenant for call in mock.calls if call.status == 200}
+    assert len(tenants) == 1
+    # Alike requests' journal entries share one header tuple.
+    plain_calls = [call for call in mock.calls if call.request_headers.get("openai-project")]
+    assert len(plain_calls) == 3
+    assert all(c.raw_request_headers is plain_calls[0].raw_request_headers for c in plain_calls)

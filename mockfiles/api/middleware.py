@@ -14,7 +14,7 @@ import os
 import time
 from binascii import hexlify
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import parse_qsl
 
 import anyio
@@ -23,20 +23,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..backend import Backend
 from ..errors import InvalidRequest, MockFilesError, ServerError
 from ..faults import Fault, InjectedDisconnect
-from ..journal import Call
+from ..journal import Call, RawHeaders
 from ..profiles import AuthScheme
 from .context import BACKEND_KEY, CALL_KEY, DRIVEN_KEY, IN_PROCESS_KEY, TENANT_KEY
 from .render import error_response
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_SEQUENCES = (list, tuple)
 
 #: The API version the service reports in ``openai-version``.
 OPENAI_VERSION = b"2020-10-01"
 OPENAI_VERSION_HEADER = (b"openai-version", OPENAI_VERSION)
 #: ``openai-processing-ms`` for the first few milliseconds, built once.
 _PROCESSING_MS = tuple((b"openai-processing-ms", str(ms).encode()) for ms in range(100))
-#: Distinct credentials whose parsing is remembered (the cache starts over beyond it).
-_IDENTITY_CACHE_SIZE = 256
 #: ``openai-organization`` / ``openai-project`` when the client sent none.
 MOCK_ORGANIZATION = (b"openai-organization", b"org-mockfiles")
 MOCK_PROJECT = (b"openai-project", b"proj_mockfiles")
@@ -198,6 +197,17 @@ def check_required_query(required: Mapping[str, tuple[str, str]], query_string: 
             raise InvalidRequest(message, param=name, code=code)
 
 
+#: What the gateway reads off one request's header list: the headers as the journal
+#: keeps them, whether both Transfer-Encoding and Content-Length are sent, the API key
+#: and project they name, and the ``openai-organization`` / ``openai-project`` pair the
+#: response carries (empty where the profile sends none).
+RequestFacts = tuple[RawHeaders, bool, str | None, str | None, tuple[tuple[bytes, bytes], ...]]
+
+#: Distinct header lists of bodiless requests whose facts are remembered (the cache
+#: starts over beyond it).
+_FACTS_CACHE_SIZE = 256
+
+
 class GatewayMiddleware:
     """Journal, request ids and authentication for the app behind it; all state is the
     backend's."""
@@ -212,34 +222,71 @@ class GatewayMiddleware:
         self.required_query = backend.profile.required_query
         self.error_detail = backend.profile.error_detail
         self.organization_headers = backend.profile.organization_headers
-        # (authorization, api-key, openai-project) as sent -> (key, project) they name.
-        self._identities: dict[
-            tuple[bytes | None, bytes | None, bytes | None], tuple[str | None, str | None]
-        ] = {}
+        # A bodiless request's header list, as sent -> its facts (see RequestFacts).
+        self._known: dict[RawHeaders, RequestFacts] = {}
 
-    def _parse_identity(
-        self, named: Mapping[bytes, bytes], raw_project: bytes | None
-    ) -> tuple[str | None, str | None]:
-        key = _api_key_of(self.authenticator.scheme, named)
-        return key, None if raw_project is None else _text(raw_project)
+    def facts(self, request_headers: Sequence[tuple[bytes, bytes]]) -> RequestFacts:
+        """What the gateway needs of ``request_headers``, read the way the rules for
+        repeated headers say (each name looked up once where each is sent once)."""
+        shared = self.journal.shared
+        scheme = self.authenticator.scheme
+        named = dict(request_headers)
+        organization: tuple[tuple[bytes, bytes], ...]
+        if len(named) == len(request_headers):
+            ambiguous = b"transfer-encoding" in named and b"content-length" in named
+            key = _api_key_of(scheme, named)
+            raw_project = named.get(b"openai-project")
+            project = None if raw_project is None else _text(raw_project)
+            if b"openai-organization" in named or b"openai-project" in named:
+                organization = _organization_headers_of(named, shared.pair)
+            else:
+                organization = _MOCK_IDENTITY_HEADERS
+        else:
+            names = {name for name, _ in request_headers}
+            ambiguous = b"transfer-encoding" in names and b"content-length" in names
+            key = api_key_from(scheme, list(request_headers))
+            project = _header(list(request_headers), b"openai-project")
+            organization = tuple(map(shared.pair, organization_headers(list(request_headers))))
+        journal_headers = (
+            shared.headers(request_headers)
+            if isinstance(request_headers, tuple)
+            else tuple(shared.pairs_of(request_headers))
+        )
+        if not self.organization_headers:
+            organization = ()
+        return journal_headers, ambiguous, key, project, organization
+
+    def _facts_of_bodiless(self, request_headers: list[tuple[bytes, bytes]]) -> RequestFacts:
+        as_sent = tuple(request_headers)
+        try:
+            known = self._known.get(as_sent)
+        except TypeError:  # a server that gives headers as lists: read each time
+            return self.facts(request_headers)
+        if known is None:
+            if len(self._known) >= _FACTS_CACHE_SIZE:
+                self._known.clear()
+            known = self._known[as_sent] = self.facts(as_sent)
+        return known
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_headers = scope["headers"]
-        journal = self.journal
-        shared = journal.shared
         method = scope["method"]
+        request_headers = scope["headers"]
+        # A request with a body has headers of its own (its length, a multipart
+        # boundary): read each time, its pairs shared, its list not remembered.
+        journal_headers, ambiguous, key, project, organization = (
+            self.facts(request_headers)
+            if method in BODY_METHODS
+            else self._facts_of_bodiless(request_headers)
+        )
+        journal = self.journal
         call = Call(
             method,
             scope["path"],
             scope["query_string"].decode("latin-1"),
-            # A request with a body has headers of its own (its length, a multipart
-            # boundary): its pairs are shared, the list is not remembered.
-            tuple(shared.pairs_of(request_headers))
-            if method in BODY_METHODS
-            else shared.headers(tuple(request_headers)),
+            journal_headers,
             self.backend.clock.now(),
         )
         scope[CALL_KEY] = call
@@ -249,33 +296,24 @@ class GatewayMiddleware:
             request_id = (b"x-request-id", _REQUEST_IDS.popleft())  # atomic
         except IndexError:
             request_id = (b"x-request-id", _request_id())
-        # Each header name once (as nearly every client sends them): looked up by name;
-        # otherwise the list is searched as the rules for repeated headers say.
-        named = dict(request_headers)
-        unique = len(named) == len(request_headers)
         started = False
         began = time.perf_counter()
+        budget = journal.max_bytes
+        shared_pairs = journal.shared.pairs_of
 
         async def send_and_record(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
                 elapsed_ms = max(0, int((time.perf_counter() - began) * 1000))
-                if not self.organization_headers:
-                    organization: tuple[tuple[bytes, bytes], ...] = ()
-                elif unique:
-                    if b"openai-organization" in named or b"openai-project" in named:
-                        organization = _organization_headers_of(named, shared.pair)
-                    else:
-                        organization = _MOCK_IDENTITY_HEADERS
-                else:
-                    organization = tuple(map(shared.pair, organization_headers(request_headers)))
-                headers = shared.pairs_of(list(message.get("headers", ())))
+                raw = message.get("headers", ())
+                # pairs_of makes a new list (a list or tuple is read as it is)
+                headers = shared_pairs(raw if type(raw) in _SEQUENCES else list(raw))
                 headers += organization
                 headers.append(
                     _PROCESSING_MS[elapsed_ms]
                     if elapsed_ms < len(_PROCESSING_MS)
-                    else shared.pair((b"openai-processing-ms", str(elapsed_ms).encode()))
+                    else journal.shared.pair((b"openai-processing-ms", str(elapsed_ms).encode()))
                 )
                 headers.append(OPENAI_VERSION_HEADER)
                 headers.append(request_id)
@@ -292,36 +330,16 @@ class GatewayMiddleware:
                     call.response_dropped = True
             await send(message)
 
-        budget = self.journal.max_bytes
         if method in BODY_METHODS:
             receive = _recording(receive, call, budget)
         try:
-            if unique:
-                if b"transfer-encoding" in named and b"content-length" in named:
-                    refuse_ambiguous_length(request_headers)
-            else:
+            if ambiguous:
                 refuse_ambiguous_length(request_headers)
             if self.faults.queued:
-                fault = self.faults.take(scope["method"], scope["path"])
+                fault = self.faults.take(method, scope["path"])
                 if fault is not None:
                     await _apply(fault, scope, send_and_record)
             if scope["path"].startswith(self.guarded_prefix):
-                if unique:
-                    raw = (
-                        named.get(b"authorization"),
-                        named.get(b"api-key"),
-                        named.get(b"openai-project"),
-                    )
-                    parsed = self._identities.get(raw)
-                    if parsed is None:
-                        parsed = self._parse_identity(named, raw[2])
-                        if len(self._identities) >= _IDENTITY_CACHE_SIZE:
-                            self._identities.clear()
-                        self._identities[raw] = parsed
-                    key, project = parsed
-                else:
-                    key = api_key_from(self.authenticator.scheme, request_headers)
-                    project = _header(request_headers, b"openai-project")
                 scope[TENANT_KEY] = call.tenant = self.authenticator.authenticate(key, project)
                 if self.required_query:
                     check_required_query(self.required_query, scope["query_string"])
@@ -340,4 +358,4 @@ class GatewayMiddleware:
                 )
             raise
         finally:
-            self.journal.settle(call)
+            journal.settle(call)

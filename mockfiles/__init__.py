@@ -11,7 +11,7 @@ from .blobs import Blob
 from .clock import Clock
 from .errors import MockFilesError, NoSuchFile
 from .journal import Call, Journal
-from .mock import MockFiles
+from .mock import MockFiles, stop_patch
 from .profiles import (
     AZURE,
     BATCH_ONLY,
@@ -56,4 +56,5 @@ __all__ = [
     "UrlRegistry",
     "get_profile",
     "register_profile",
+    "stop_patch",
 ]

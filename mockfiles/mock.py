@@ -21,7 +21,7 @@ from .control import ControlService
 from .errors import NoSuchFile
 from .faults import Faults
 from .journal import Journal
-from .patching import restore_environ, route, set_environ, unroute
+from .patching import Routed, Saved, restore_environ, route, set_environ, unroute
 from .profiles import Profile, get_profile
 from .scenario_state import LoadReport
 from .scenario_state import read as read_scenario
@@ -259,23 +259,26 @@ class MockFiles:
     def adopt_environment_identity(self) -> None:
         """Make :attr:`api_key` (and :attr:`project`) what a client built from the
         environment will send, so files seeded in the test are that client's."""
-        for name, template in {**self.profile.env, **self.profile.env_defaults}.items():
-            if template == "{api_key}":
-                value = os.environ.get(name)
-                if value:
-                    self.api_key = value
+        environ = os.environ
+        for name in _key_variables(self.profile):
+            value = environ.get(name)
+            if value:
+                self.api_key = value
         if self.profile.client_class == "OpenAI":
-            self.project = os.environ.get("OPENAI_PROJECT_ID") or None
+            self.project = environ.get("OPENAI_PROJECT_ID") or None
 
     def client_env(self) -> dict[str, str]:
         """Environment that points the profile's client here (set by :meth:`patch`)."""
-        env: dict[str, str] = self._fill(self.profile.env)
-        return env
+        return dict(self._environment()[0])
 
     def client_env_defaults(self) -> dict[str, str]:
         """Environment :meth:`patch` sets only where unset (dummy keys, API version)."""
-        env: dict[str, str] = self._fill(self.profile.env_defaults)
-        return env
+        return dict(self._environment()[1])
+
+    def _environment(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(:meth:`client_env`, :meth:`client_env_defaults`), filled once per profile,
+        base URL and key (shared: callers copy them)."""
+        return _filled_environment(self.profile, self.base_url, self.api_key)
 
     @contextmanager
     def patch(self) -> Iterator[MockFiles]:
@@ -286,22 +289,60 @@ class MockFiles:
         ``AZURE_OPENAI_ENDPOINT`` and ``OPENAI_API_VERSION``) and dummy keys where unset;
         other hosts pass through untouched. Everything is restored on exit.
         """
-        saved = set_environ(self.client_env(), self.client_env_defaults())
+        patched = self.start_patch()
+        try:
+            yield self
+        finally:
+            stop_patch(patched)
+
+    def start_patch(self) -> Patched:
+        """What :meth:`patch` does on entry, for code that cannot use a ``with`` block
+        (a fixture's setup): undo it with :func:`stop_patch` (nothing stays patched if
+        this raises)."""
+        saved = set_environ(*self._environment())
         try:
             self.adopt_environment_identity()
-            routed = route(self.app, self.hosts)
-            try:
-                yield self
-            finally:
-                unroute(routed)
-        finally:
+            return saved, route(self.app, self.hosts)
+        except BaseException:
             restore_environ(saved)
+            raise
 
     def __repr__(self) -> str:
         return (
             f"MockFiles(profile={self.profile.name!r}, files={len(self.store)}, "
             f"calls={len(self.journal)})"
         )
+
+
+#: What :meth:`MockFiles.start_patch` changed: the environment saved, the routing.
+Patched = tuple[Saved, Routed]
+
+
+def stop_patch(patched: Patched) -> None:
+    """Undo :meth:`MockFiles.start_patch`: the routing, then the environment."""
+    saved, routed = patched
+    try:
+        unroute(routed)
+    finally:
+        restore_environ(saved)
+
+
+@lru_cache(maxsize=64)
+def _key_variables(profile: Profile) -> tuple[str, ...]:
+    """The profile's environment variables that carry the API key."""
+    templates = {**profile.env, **profile.env_defaults}
+    return tuple(name for name, template in templates.items() if template == "{api_key}")
+
+
+@lru_cache(maxsize=256)
+def _filled_environment(
+    profile: Profile, base_url: str, api_key: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    values = {"base_url": base_url, "root_url": _root_url_of(base_url), "api_key": api_key}
+    return (
+        {name: template.format(**values) for name, template in profile.env.items()},
+        {name: template.format(**values) for name, template in profile.env_defaults.items()},
+    )
 
 
 #: The settings of a mock built with none (frozen, so every such mock can share them).
@@ -332,4 +373,11 @@ def openai_http_library() -> Library:
     return "httpx"
 
 
-__all__ = ["DUMMY_API_KEY", "MockFiles", "NoSuchFile", "openai_http_library"]
+__all__ = [
+    "DUMMY_API_KEY",
+    "MockFiles",
+    "NoSuchFile",
+    "Patched",
+    "openai_http_library",
+    "stop_patch",
+]

@@ -25,6 +25,7 @@ import pytest
 from _pytest.nodes import Node
 
 from mockfiles import MockFiles
+from mockfiles.mock import stop_patch
 from mockfiles.patching import patched_environ
 from mockfiles.server import ThreadedServer
 
@@ -119,8 +120,11 @@ def mockfiles_fixture() -> Iterator[MockFiles]:
     item = _current[0]
     config = marker_config(item)
     mock = mock_from_markers(item, config)
-    with mock.patch():
+    patched = mock.start_patch()
+    try:
         yield mock
+    finally:
+        stop_patch(patched)
     _save_if_recording(item, mock)
     _check_faults_used(item, mock, config[1])
 

@@ -137,6 +137,44 @@ def test_patch_sets_and_restores_environment(monkeypatch: pytest.MonkeyPatch) ->
     assert len(mock.stored_files()) == 1
 
 
+def test_start_patch_and_stop_patch_do_what_patch_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockfiles import stop_patch
+    from mockfiles.mock import openai_http_library
+
+    http = importlib.import_module(openai_http_library())
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://example.invalid/v1")
+    original = http.HTTPTransport.handle_request
+    mock = MockFiles()
+    patched = mock.start_patch()
+    try:
+        assert os.environ["OPENAI_BASE_URL"] == mock.base_url
+        assert http.HTTPTransport.handle_request is not original
+        with openai.OpenAI() as sdk:
+            sdk.files.create(file=("a.jsonl", b"{}\n"), purpose="batch")
+    finally:
+        stop_patch(patched)
+    assert http.HTTPTransport.handle_request is original
+    assert os.environ["OPENAI_BASE_URL"] == "https://example.invalid/v1"
+    assert "OPENAI_API_KEY" not in os.environ
+    assert len(mock.stored_files()) == 1
+
+
+def test_a_failed_start_patch_leaves_nothing_patched(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mockfiles.mock as mock_module
+
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://example.invalid/v1")
+
+    def broken_route(*_: object) -> None:
+        raise RuntimeError("no routing today")
+
+    monkeypatch.setattr(mock_module, "route", broken_route)
+    with pytest.raises(RuntimeError, match="no routing today"):
+        MockFiles().start_patch()
+    assert os.environ["OPENAI_BASE_URL"] == "https://example.invalid/v1"
+
+
 def test_patch_keeps_a_users_own_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-mine")
     mock = MockFiles()

@@ -327,21 +327,40 @@ def stop_patch(patched: Patched) -> None:
         restore_environ(saved)
 
 
-@lru_cache(maxsize=64)
 def _key_variables(profile: Profile) -> tuple[str, ...]:
     """The profile's environment variables that carry the API key."""
-    templates = {**profile.env, **profile.env_defaults}
+    return _key_variables_of(tuple(profile.env.items()), tuple(profile.env_defaults.items()))
+
+
+@lru_cache(maxsize=64)
+def _key_variables_of(
+    env: tuple[tuple[str, str], ...], env_defaults: tuple[tuple[str, str], ...]
+) -> tuple[str, ...]:
+    templates = {**dict(env), **dict(env_defaults)}
     return tuple(name for name, template in templates.items() if template == "{api_key}")
 
 
-@lru_cache(maxsize=256)
 def _filled_environment(
     profile: Profile, base_url: str, api_key: str
 ) -> tuple[dict[str, str], dict[str, str]]:
+    """The profile's environment and its defaults, filled in (read from the profile's
+    mappings as they are now; remembered by their content, never by the profile)."""
+    return _filled_environment_of(
+        tuple(profile.env.items()), tuple(profile.env_defaults.items()), base_url, api_key
+    )
+
+
+@lru_cache(maxsize=256)
+def _filled_environment_of(
+    env: tuple[tuple[str, str], ...],
+    env_defaults: tuple[tuple[str, str], ...],
+    base_url: str,
+    api_key: str,
+) -> tuple[dict[str, str], dict[str, str]]:
     values = {"base_url": base_url, "root_url": _root_url_of(base_url), "api_key": api_key}
     return (
-        {name: template.format(**values) for name, template in profile.env.items()},
-        {name: template.format(**values) for name, template in profile.env_defaults.items()},
+        {name: template.format(**values) for name, template in env},
+        {name: template.format(**values) for name, template in env_defaults},
     )
 
 

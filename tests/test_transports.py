@@ -217,3 +217,19 @@ async def test_sync_client_inside_an_async_test(mockfiles: MockFiles) -> None:
     with openai.OpenAI() as sdk:
         created = sdk.files.create(file=("a.jsonl", b"{}\n"), purpose="batch")
         assert sdk.files.retrieve(created.id).id == created.id
+
+
+def test_client_env_follows_the_profiles_mappings_as_they_are_now() -> None:
+    """(Found in review.) The filled environment is remembered by the mappings' content,
+    so a profile whose ``env`` is changed in place is read as it is now."""
+    from mockfiles import get_profile
+
+    profile = get_profile("openai").replace(env={"OPENAI_BASE_URL": "{base_url}"})
+    mock = MockFiles(profile)
+    assert mock.client_env() == {"OPENAI_BASE_URL": mock.base_url}
+    profile.env["EXTRA_URL"] = "{root_url}/extra"  # type: ignore[index]
+    profile.env_defaults["EXTRA_KEY"] = "{api_key}"  # type: ignore[index]
+    assert mock.client_env()["EXTRA_URL"] == f"{mock.root_url}/extra"
+    assert mock.client_env_defaults()["EXTRA_KEY"] == mock.api_key
+    mock.base_url = "http://elsewhere.local/v1"
+    assert mock.client_env()["OPENAI_BASE_URL"] == "http://elsewhere.local/v1"

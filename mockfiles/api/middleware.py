@@ -225,9 +225,12 @@ class GatewayMiddleware:
         # A bodiless request's header list, as sent -> its facts (see RequestFacts).
         self._known: dict[RawHeaders, RequestFacts] = {}
 
-    def facts(self, request_headers: Sequence[tuple[bytes, bytes]]) -> RequestFacts:
+    def facts(
+        self, request_headers: Sequence[tuple[bytes, bytes]], *, remember: bool = False
+    ) -> RequestFacts:
         """What the gateway needs of ``request_headers``, read the way the rules for
-        repeated headers say (each name looked up once where each is sent once)."""
+        repeated headers say (each name looked up once where each is sent once);
+        ``remember``: the journal shares the whole list, not only its pairs."""
         shared = self.journal.shared
         scheme = self.authenticator.scheme
         named = dict(request_headers)
@@ -237,7 +240,9 @@ class GatewayMiddleware:
             key = _api_key_of(scheme, named)
             raw_project = named.get(b"openai-project")
             project = None if raw_project is None else _text(raw_project)
-            if b"openai-organization" in named or b"openai-project" in named:
+            if not self.organization_headers:
+                organization = ()
+            elif b"openai-organization" in named or b"openai-project" in named:
                 organization = _organization_headers_of(named, shared.pair)
             else:
                 organization = _MOCK_IDENTITY_HEADERS
@@ -246,14 +251,16 @@ class GatewayMiddleware:
             ambiguous = b"transfer-encoding" in names and b"content-length" in names
             key = api_key_from(scheme, list(request_headers))
             project = _header(list(request_headers), b"openai-project")
-            organization = tuple(map(shared.pair, organization_headers(list(request_headers))))
+            organization = (
+                tuple(map(shared.pair, organization_headers(list(request_headers))))
+                if self.organization_headers
+                else ()
+            )
         journal_headers = (
-            shared.headers(request_headers)
-            if isinstance(request_headers, tuple)
+            shared.headers(tuple(request_headers))
+            if remember
             else tuple(shared.pairs_of(request_headers))
         )
-        if not self.organization_headers:
-            organization = ()
         return journal_headers, ambiguous, key, project, organization
 
     def _facts_of_bodiless(self, request_headers: list[tuple[bytes, bytes]]) -> RequestFacts:
@@ -265,7 +272,7 @@ class GatewayMiddleware:
         if known is None:
             if len(self._known) >= _FACTS_CACHE_SIZE:
                 self._known.clear()
-            known = self._known[as_sent] = self.facts(as_sent)
+            known = self._known[as_sent] = self.facts(as_sent, remember=True)
         return known
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

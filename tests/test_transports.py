@@ -224,7 +224,9 @@ def test_client_env_follows_the_profiles_mappings_as_they_are_now() -> None:
     so a profile whose ``env`` is changed in place is read as it is now."""
     from mockfiles import get_profile
 
-    profile = get_profile("openai").replace(env={"OPENAI_BASE_URL": "{base_url}"})
+    profile = get_profile("openai").replace(  # its own mappings: the test changes them
+        env={"OPENAI_BASE_URL": "{base_url}"}, env_defaults={"OPENAI_API_KEY": "{api_key}"}
+    )
     mock = MockFiles(profile)
     assert mock.client_env() == {"OPENAI_BASE_URL": mock.base_url}
     profile.env["EXTRA_URL"] = "{root_url}/extra"  # type: ignore[index]

@@ -245,9 +245,7 @@ class MockFiles:
     def _fill(self, template: Any, api_key: str | None = None) -> Any:
         """``template`` with ``{base_url}``, ``{root_url}`` and ``{api_key}`` filled in."""
         if isinstance(template, str):
-            return template.format(
-                base_url=self.base_url, root_url=self.root_url, api_key=api_key or self.api_key
-            )
+            return template.format(**_template_values(self.base_url, api_key or self.api_key))
         if isinstance(template, Mapping):
             return {name: self._fill(value, api_key) for name, value in template.items()}
         return template
@@ -357,11 +355,17 @@ def _filled_environment_of(
     base_url: str,
     api_key: str,
 ) -> tuple[dict[str, str], dict[str, str]]:
-    values = {"base_url": base_url, "root_url": _root_url_of(base_url), "api_key": api_key}
+    values = _template_values(base_url, api_key)
     return (
         {name: template.format(**values) for name, template in env},
         {name: template.format(**values) for name, template in env_defaults},
     )
+
+
+def _template_values(base_url: str, api_key: str) -> dict[str, str]:
+    """What ``{base_url}``, ``{root_url}`` and ``{api_key}`` stand for in a profile's
+    client settings and environment."""
+    return {"base_url": base_url, "root_url": _root_url_of(base_url), "api_key": api_key}
 
 
 #: The settings of a mock built with none (frozen, so every such mock can share them).

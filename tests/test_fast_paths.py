@@ -555,3 +555,106 @@ def test_header_facts_are_read_once_per_header_list_and_as_the_rules_say(library
     plain_calls = [call for call in mock.calls if call.request_headers.get("openai-project")]
     assert len(plain_calls) == 3
     assert all(c.raw_request_headers is plain_calls[0].raw_request_headers for c in plain_calls)
+
+
+class _Layered:
+    """The gateway's routes, with every request sent through the ASGI layers (the
+    router, the method dispatcher and the response's own ``__call__``)."""
+
+    def __init__(self, routes: QuickRouter) -> None:
+        self.routes = routes
+
+    def resolve(self, scope: Any) -> None:
+        return None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.routes(scope, receive, send)
+
+
+_VARYING = {"x-request-id", "openai-processing-ms"}
+
+
+def _answer_and_entry(response: Any, call: Any) -> tuple[Any, ...]:
+    headers = [(k, v) for k, v in response.headers.items() if k not in _VARYING]
+    entry_headers = [(k, v) for k, v in call.raw_response_headers if k.decode() not in _VARYING]
+    return (
+        response.status_code,
+        headers,
+        response.content,
+        call.status,
+        entry_headers,
+        call.response_body,
+        call.request_body,
+        call.tenant,
+        call.meta,
+        call.held,
+    )
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_the_gateway_answers_plain_routes_as_the_asgi_layers_would(
+    library: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request a plain route serves is answered by the gateway itself (no response's
+    ``__call__``), with the status, headers, body and journal entry the layers give."""
+    from starlette.responses import Response
+
+    module = importlib.import_module(library)
+    mock = MockFiles(api_keys=["sk-one"])
+    kept = mock.add_file(b'{"a": 1}\n', filename="kept.jsonl", purpose="batch", api_key="sk-one")
+    gateway = mock.app.api  # type: ignore[attr-defined]
+    direct_routes = gateway.app
+    layered_routes = _Layered(direct_routes)
+    layer_calls = [0]
+    for response_class in (Response, render.BlobResponse):
+        own_call = response_class.__call__
+
+        async def counted(
+            self: Any, scope: Any, receive: Any, send: Any, own_call: Any = own_call
+        ) -> None:
+            layer_calls[0] += 1
+            await own_call(self, scope, receive, send)
+
+        monkeypatch.setattr(response_class, "__call__", counted)
+    key = {"authorization": "Bearer sk-one"}
+    base = mock.base_url
+    # method, URL, headers; then how many responses' own __call__ run: taking the
+    # gateway's path, and through the layers (an error is always the gateway's to send).
+    requests: list[tuple[str, str, dict[str, str], int, int]] = [
+        ("GET", f"{base}/files/{kept.id}", key, 0, 1),
+        ("GET", f"{base}/files?limit=2&order=asc", key, 0, 1),
+        ("GET", f"{base}/files/file-missing", key, 0, 0),  # 404 envelope
+        ("GET", f"{base}/files?limit=0", key, 0, 0),  # 400 envelope
+        ("GET", f"{base}/files/{kept.id}", {}, 0, 0),  # 401 before routing
+        ("PATCH", f"{base}/files/{kept.id}", key, 0, 0),  # Invalid URL, via the router
+        ("GET", f"{base}/files/{kept.id}/content", key, 1, 1),  # streamed: its own call
+    ]
+    with module.Client(transport=mock.transport(library)) as client:  # type: ignore[arg-type]
+        for method, url, headers, *expected_layers in requests:
+            answers = []
+            layers = []
+            for routes in (direct_routes, layered_routes):
+                gateway.app = routes
+                layer_calls[0] = 0
+                response = client.send(module.Request(method, url, headers=headers))
+                answers.append(_answer_and_entry(response, mock.calls[-1]))
+                layers.append(layer_calls[0])
+            assert answers[0] == answers[1], (method, url)
+            assert layers == expected_layers, (method, url)
+        gateway.app = direct_routes
+        # Deleting (a change of state) answers alike both ways too.
+        doomed = [
+            mock.add_file(b"{}\n", filename=f"d{i}.jsonl", purpose="batch", api_key="sk-one")
+            for i in range(2)
+        ]
+        deleted = []
+        for routes, record in zip((direct_routes, layered_routes), doomed, strict=True):
+            gateway.app = routes
+            response = client.send(
+                module.Request("DELETE", f"{base}/files/{record.id}", headers=key)
+            )
+            deleted.append(_answer_and_entry(response, mock.calls[-1]))
+        gateway.app = direct_routes
+        assert json.dumps(deleted[0], default=repr).replace(doomed[0].id, "ID") == json.dumps(
+            deleted[1], default=repr
+        ).replace(doomed[1].id, "ID")

@@ -14,19 +14,23 @@ import os
 import time
 from binascii import hexlify
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import cast
 from urllib.parse import parse_qsl
 
 import anyio
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
 
 from ..backend import Backend
 from ..errors import InvalidRequest, MockFilesError, ServerError
 from ..faults import Fault, InjectedDisconnect
-from ..journal import Call, RawHeaders
+from ..journal import Call, Journal, RawHeaders
 from ..profiles import AuthScheme
 from .context import BACKEND_KEY, CALL_KEY, DRIVEN_KEY, IN_PROCESS_KEY, TENANT_KEY
-from .render import error_response
+from .render import WHOLE_RESPONSES, error_response
+from .routing import QuickRouter
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _SEQUENCES = (list, tuple)
@@ -208,12 +212,98 @@ RequestFacts = tuple[RawHeaders, bool, str | None, str | None, tuple[tuple[bytes
 _FACTS_CACHE_SIZE = 256
 
 
-class GatewayMiddleware:
-    """Journal, request ids and authentication for the app behind it; all state is the
-    backend's."""
+class _Answering:
+    """One request's answer on its way out: the gateway's headers added to it, and its
+    status, headers and body kept in the journal entry."""
 
-    def __init__(self, app: ASGIApp, *, backend: Backend, guarded_prefix: str) -> None:
-        self.app = app
+    __slots__ = ("began", "call", "downstream", "journal", "organization", "request_id", "started")
+
+    def __init__(
+        self,
+        call: Call,
+        journal: Journal,
+        organization: tuple[tuple[bytes, bytes], ...],
+        downstream: Send,
+    ) -> None:
+        self.call = call
+        self.journal = journal
+        self.organization = organization
+        self.downstream = downstream
+        try:
+            self.request_id = (b"x-request-id", _REQUEST_IDS.popleft())  # atomic
+        except IndexError:
+            self.request_id = (b"x-request-id", _request_id())
+        #: Whether the response has started (an error can no longer be answered).
+        self.started = False
+        self.began = time.perf_counter()
+
+    def headers(self, status: int, raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        """The response's headers as sent (the app's, then the gateway's), kept in the
+        journal entry with ``status``."""
+        self.started = True
+        elapsed_ms = max(0, int((time.perf_counter() - self.began) * 1000))
+        shared = self.journal.shared
+        # pairs_of makes a new list (a list or tuple is read as it is)
+        headers = shared.pairs_of(raw if type(raw) in _SEQUENCES else list(raw))  # type: ignore[arg-type]
+        headers += self.organization
+        headers.append(
+            _PROCESSING_MS[elapsed_ms]
+            if elapsed_ms < len(_PROCESSING_MS)
+            else shared.pair((b"openai-processing-ms", str(elapsed_ms).encode()))
+        )
+        headers.append(OPENAI_VERSION_HEADER)
+        headers.append(self.request_id)
+        call = self.call
+        call.status = status
+        call.raw_response_headers = tuple(headers)
+        return headers
+
+    def keep(self, body: bytes) -> None:
+        """Count a body chunk, and keep it (a reference, not a copy) within the budget."""
+        call = self.call
+        call.response_size += len(body)
+        if call.response_size <= self.journal.max_bytes:
+            call.response_chunks.append(body)
+        elif not call.response_dropped:
+            call.response_chunks.clear()
+            call.response_dropped = True
+
+    async def send(self, message: Message) -> None:
+        """The ``send`` the app behind the gateway is given."""
+        if message["type"] == "http.response.start":
+            message["headers"] = self.headers(message["status"], message.get("headers", ()))
+        elif message.get("body"):
+            self.keep(message["body"])
+        await self.downstream(message)
+
+    async def answer(self, response: Response, scope: Scope, receive: Receive) -> None:
+        """Send ``response``: a whole one (:data:`render.WHOLE_RESPONSES`, no background
+        task) as its own ``__call__`` would, without the layers between; any other by
+        calling it."""
+        if type(response) not in WHOLE_RESPONSES or response.background is not None:
+            await response(scope, receive, self.send)
+            return
+        status = response.status_code
+        headers = self.headers(status, response.raw_headers)
+        await self.downstream({"type": "http.response.start", "status": status, "headers": headers})
+        body = cast(bytes, response.body)  # these responses render their body to bytes
+        if body:
+            self.keep(body)
+        await self.downstream({"type": "http.response.body", "body": body})
+
+
+class GatewayMiddleware:
+    """Journal, request ids and authentication for the routes behind it; all state is
+    the backend's.
+
+    A request a plain route serves (see :meth:`QuickRouter.resolve`) is answered here:
+    the endpoint called, and a whole response (:data:`render.WHOLE_RESPONSES`) sent
+    without the router's, the dispatcher's and the response's own ASGI layers; the
+    messages the client receives are the same.
+    """
+
+    def __init__(self, routes: QuickRouter, *, backend: Backend, guarded_prefix: str) -> None:
+        self.app = routes
         self.backend = backend
         self.journal = backend.journal
         self.authenticator = backend.authenticator
@@ -299,69 +389,37 @@ class GatewayMiddleware:
         scope[CALL_KEY] = call
         scope[BACKEND_KEY] = self.backend
         journal.append(call)
-        try:
-            request_id = (b"x-request-id", _REQUEST_IDS.popleft())  # atomic
-        except IndexError:
-            request_id = (b"x-request-id", _request_id())
-        started = False
-        began = time.perf_counter()
-        budget = journal.max_bytes
-        shared_pairs = journal.shared.pairs_of
-
-        async def send_and_record(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                elapsed_ms = max(0, int((time.perf_counter() - began) * 1000))
-                raw = message.get("headers", ())
-                # pairs_of makes a new list (a list or tuple is read as it is)
-                headers = shared_pairs(raw if type(raw) in _SEQUENCES else list(raw))
-                headers += organization
-                headers.append(
-                    _PROCESSING_MS[elapsed_ms]
-                    if elapsed_ms < len(_PROCESSING_MS)
-                    else journal.shared.pair((b"openai-processing-ms", str(elapsed_ms).encode()))
-                )
-                headers.append(OPENAI_VERSION_HEADER)
-                headers.append(request_id)
-                message["headers"] = headers
-                call.status = message["status"]
-                call.raw_response_headers = tuple(headers)
-            elif message.get("body"):
-                body = message["body"]
-                call.response_size += len(body)
-                if call.response_size <= budget:
-                    call.response_chunks.append(body)  # a reference, not a copy
-                elif not call.response_dropped:
-                    call.response_chunks.clear()
-                    call.response_dropped = True
-            await send(message)
-
+        answering = _Answering(call, journal, organization, send)
         if method in BODY_METHODS:
-            receive = _recording(receive, call, budget)
+            receive = _recording(receive, call, journal.max_bytes)
         try:
             if ambiguous:
                 refuse_ambiguous_length(request_headers)
             if self.faults.queued:
                 fault = self.faults.take(method, scope["path"])
                 if fault is not None:
-                    await _apply(fault, scope, send_and_record)
+                    await _apply(fault, scope, answering.send)
             if scope["path"].startswith(self.guarded_prefix):
                 scope[TENANT_KEY] = call.tenant = self.authenticator.authenticate(key, project)
                 if self.required_query:
                     check_required_query(self.required_query, scope["query_string"])
-            await self.app(scope, receive, send_and_record)
+            endpoint = self.app.resolve(scope)
+            if endpoint is None:
+                await self.app(scope, receive, answering.send)
+            else:
+                response = await endpoint(Request(scope, receive))
+                await answering.answer(response, scope, receive)
         except MockFilesError as error:
-            if started:
+            if answering.started:
                 raise
-            await error_response(error, detail=self.error_detail)(scope, receive, send_and_record)
+            await answering.answer(error_response(error, detail=self.error_detail), scope, receive)
         except InjectedDisconnect:
             raise
         except Exception:
             # A bug in the mock: answer like the service would, then let it surface.
-            if not started:
-                await error_response(ServerError(), detail=self.error_detail)(
-                    scope, receive, send_and_record
+            if not answering.started:
+                await answering.answer(
+                    error_response(ServerError(), detail=self.error_detail), scope, receive
                 )
             raise
         finally:

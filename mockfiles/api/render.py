@@ -80,6 +80,12 @@ class EncodedJSON(JSON):
         self.raw_headers = [(b"content-length", str(len(body)).encode("latin-1")), _JSON_TYPE]
 
 
+#: Responses that are wholly ``status_code``, ``raw_headers`` and ``body``, sent as
+#: ``Response.__call__`` sends them (a start message, then one body message); the
+#: gateway sends these itself when they have no background task.
+WHOLE_RESPONSES: tuple[type[Response], ...] = (JSON, EncodedJSON)
+
+
 def file_object(service: FileService, record: StoredFile) -> dict[str, Any]:
     """The file object in the profile's shape and key order."""
     profile = service.profile

@@ -68,9 +68,27 @@ class QuickRouter:
                 self.by_prefix.setdefault(prefix, entry)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("root_path"):
+        route = self.plain_route(scope)
+        if route is None:
             await self.router(scope, receive, send)
-            return
+        else:
+            await route.app(scope, receive, send)
+
+    def resolve(self, scope: Scope) -> Endpoint | None:
+        """The endpoint that serves this request when a plain route whose app is a
+        :class:`MethodDispatch` serves its method (the scope filled as the router fills
+        it); None: await this router as an ASGI app instead."""
+        route = self.plain_route(scope)
+        if route is None or type(route.app) is not MethodDispatch:
+            return None
+        return route.app.table.get(scope["method"])
+
+    def plain_route(self, scope: Scope) -> Route | None:
+        """The plain route that serves ``scope``, with ``router``, ``route``,
+        ``endpoint`` and ``path_params`` set in the scope as the router sets them; None
+        where the router itself decides (nothing is set then)."""
+        if scope["type"] != "http" or scope.get("root_path"):
+            return None
         path: str = scope["path"]
         params = dict(scope.get("path_params", {}))
         entry = self.exact.get(path)
@@ -78,20 +96,18 @@ class QuickRouter:
             cut = path.rfind("/") + 1
             entry = self.by_prefix.get(path[:cut])
             if entry is None or cut == len(path):
-                await self.router(scope, receive, send)
-                return
+                return None
             params[entry[1]] = path[cut:]
         route, _, blockers = entry
         for blocker in blockers:
             if blocker.matches(scope)[0] is not Match.NONE:
-                await self.router(scope, receive, send)
-                return
+                return None
         if "router" not in scope:
             scope["router"] = self.router
         scope["route"] = route
         scope["endpoint"] = route.endpoint
         scope["path_params"] = params
-        await route.app(scope, receive, send)
+        return route
 
 
 #: A plain route, its parameter's name (None: a literal path), and the routes that are

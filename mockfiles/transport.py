@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 from starlette.types import ASGIApp, Message, Scope
 
-from .asgi_scope import DRIVEN_KEY, IN_PROCESS_KEY
+from .asgi_scope import DRIVEN_KEY, IN_PROCESS_KEY, WHOLE_RESPONSE_KEY
 from .coroutines import drive
 from .faults import InjectedDisconnect
 
@@ -322,6 +322,14 @@ class _Exchange:
             if body:
                 self.body.append(body)
 
+    def take_whole(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        """A whole response at once: what :meth:`send` makes of its start message and
+        one final body message."""
+        self.status = status
+        self.headers = headers
+        if body:
+            self.body.append(body)
+
     def response(self, module: ModuleType, request: Any) -> Any:
         body = self.body[0] if len(self.body) == 1 else b"".join(self.body)
         return build_response(
@@ -407,6 +415,7 @@ def _transport_classes(library: Library) -> tuple[type[Any], type[Any]]:
             chunks: Iterable[bytes] = request.stream
             exchange = _Exchange(chunks, _declared_length(request, scope))
             scope[DRIVEN_KEY] = True
+            scope[WHOLE_RESPONSE_KEY] = (exchange.send, exchange.take_whole)
             try:
                 # An ASGI app is a coroutine function: its call is a coroutine.
                 drive(self.app(scope, exchange.receive, exchange.send))  # type: ignore[arg-type]
@@ -423,6 +432,7 @@ def _transport_classes(library: Library) -> tuple[type[Any], type[Any]]:
         async def handle_async_request(self, request: Any) -> Any:
             scope = _scope(request, _QUICK_OK[module])
             exchange = _AsyncExchange(request.stream, _declared_length(request, scope))
+            scope[WHOLE_RESPONSE_KEY] = (exchange.send, exchange.take_whole)
             try:
                 await self.app(scope, exchange.receive, exchange.send)
             except InjectedDisconnect as dropped:

@@ -658,3 +658,52 @@ def test_the_gateway_answers_plain_routes_as_the_asgi_layers_would(
         assert json.dumps(deleted[0], default=repr).replace(doomed[0].id, "ID") == json.dumps(
             deleted[1], default=repr
         ).replace(doomed[1].id, "ID")
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+async def test_a_whole_response_reaches_the_transport_at_once_unless_a_middleware_watches(
+    library: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The in-process transport takes a whole response in one call; a middleware the
+    user puts between it and the mock still sees (and may change) every message."""
+    module = importlib.import_module(library)
+    taken = [0]
+    plain_take = transport_module._Exchange.take_whole
+
+    def counted(self: Any, status: int, headers: Any, body: bytes) -> None:
+        taken[0] += 1
+        plain_take(self, status, headers, body)
+
+    monkeypatch.setattr(transport_module._Exchange, "take_whole", counted)
+    mock = MockFiles()
+    record = mock.add_file(b"{}\n", filename="a.jsonl", purpose="batch")
+    seen: list[str] = []
+
+    async def watching(scope: Any, receive: Any, send: Any) -> None:
+        async def watched_send(message: Any) -> None:
+            seen.append(message["type"])
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message["headers"], (b"x-watched", b"yes")]
+            await send(message)
+
+        await mock.app(scope, receive, watched_send)
+
+    url = f"{mock.base_url}/files/{record.id}"
+    headers = {"authorization": f"Bearer {mock.api_key}"}
+    with module.Client(transport=mock.transport(library)) as client:  # type: ignore[arg-type]
+        assert client.get(url, headers=headers).json()["id"] == record.id
+    async with module.AsyncClient(transport=mock.async_transport(library)) as async_client:  # type: ignore[arg-type]
+        assert (await async_client.get(url, headers=headers)).json()["id"] == record.id
+    assert taken[0] == 2 and seen == []
+    watched = transport_module.sync_transport(watching, library)  # type: ignore[arg-type]
+    async_watched = transport_module.async_transport(watching, library)  # type: ignore[arg-type]
+    with module.Client(transport=watched) as client:
+        answered = client.get(url, headers=headers)
+    async with module.AsyncClient(transport=async_watched) as async_client:
+        async_answered = await async_client.get(url, headers=headers)
+    for response in (answered, async_answered):
+        assert response.json()["id"] == record.id
+        assert response.headers["x-watched"] == "yes"
+        assert response.headers["openai-version"] == "2020-10-01"
+    assert taken[0] == 2
+    assert seen == ["http.response.start", "http.response.body"] * 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.types import Scope
 
-from ..asgi_scope import DRIVEN_KEY, IN_PROCESS_KEY
+from ..asgi_scope import DRIVEN_KEY, IN_PROCESS_KEY, WHOLE_RESPONSE_KEY
 from ..auth import SHARED_TENANT
 from ..backend import Backend
 from ..control import ControlService
@@ -22,6 +22,7 @@ __all__ = [
     "DRIVEN_KEY",
     "IN_PROCESS_KEY",
     "TENANT_KEY",
+    "WHOLE_RESPONSE_KEY",
     "backend_of",
     "call_of",
     "control_of",

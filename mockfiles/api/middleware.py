@@ -15,7 +15,6 @@ import time
 from binascii import hexlify
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import cast
 from urllib.parse import parse_qsl
 
 import anyio
@@ -28,7 +27,14 @@ from ..errors import InvalidRequest, MockFilesError, ServerError
 from ..faults import Fault, InjectedDisconnect
 from ..journal import Call, Journal, RawHeaders
 from ..profiles import AuthScheme
-from .context import BACKEND_KEY, CALL_KEY, DRIVEN_KEY, IN_PROCESS_KEY, TENANT_KEY
+from .context import (
+    BACKEND_KEY,
+    CALL_KEY,
+    DRIVEN_KEY,
+    IN_PROCESS_KEY,
+    TENANT_KEY,
+    WHOLE_RESPONSE_KEY,
+)
 from .render import WHOLE_RESPONSES, error_response
 from .routing import QuickRouter
 
@@ -285,10 +291,14 @@ class _Answering:
             return
         status = response.status_code
         headers = self.headers(status, response.raw_headers)
-        await self.downstream({"type": "http.response.start", "status": status, "headers": headers})
-        body = cast(bytes, response.body)  # these responses render their body to bytes
+        body: bytes = response.body  # type: ignore[assignment]  # rendered to bytes
         if body:
             self.keep(body)
+        whole = scope.get(WHOLE_RESPONSE_KEY)
+        if whole is not None and whole[0] == self.downstream:
+            whole[1](status, headers, body)  # the in-process transport takes it at once
+            return
+        await self.downstream({"type": "http.response.start", "status": status, "headers": headers})
         await self.downstream({"type": "http.response.body", "body": body})
 
 

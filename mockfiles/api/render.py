@@ -45,6 +45,20 @@ def _one_shot_encoder() -> Callable[[Any], str]:
 
 encode_json = _one_shot_encoder()
 _JSON_TYPE = (b"content-type", b"application/json")
+#: ``content-length`` headers by body size, each made once (at most this many kept).
+_LENGTH_HEADERS_LIMIT = 4096
+_LENGTH_HEADERS: dict[int, tuple[bytes, bytes]] = {}
+
+
+def _json_headers(size: int) -> list[tuple[bytes, bytes]]:
+    """What ``init_headers`` makes for a JSON body of ``size`` bytes: the length, then
+    the type (the same tuples for every body of that size)."""
+    length = _LENGTH_HEADERS.get(size)
+    if length is None:
+        length = (b"content-length", str(size).encode("latin-1"))
+        if len(_LENGTH_HEADERS) < _LENGTH_HEADERS_LIMIT:
+            _LENGTH_HEADERS[size] = length
+    return [length, _JSON_TYPE]
 
 
 class JSON(JSONResponse):
@@ -63,8 +77,7 @@ class JSON(JSONResponse):
         self.status_code = status_code
         self.background = None
         body = self.body = encode_json(content).encode("utf-8")
-        # What ``init_headers`` makes: the length, then the type.
-        self.raw_headers = [(b"content-length", str(len(body)).encode("latin-1")), _JSON_TYPE]
+        self.raw_headers = _json_headers(len(body))
 
     def render(self, content: Any) -> bytes:
         return encode_json(content).encode("utf-8")
@@ -77,7 +90,7 @@ class EncodedJSON(JSON):
         self.status_code = 200
         self.background = None
         self.body = body
-        self.raw_headers = [(b"content-length", str(len(body)).encode("latin-1")), _JSON_TYPE]
+        self.raw_headers = _json_headers(len(body))
 
 
 #: Responses that are wholly ``status_code``, ``raw_headers`` and ``body``, sent as

@@ -287,7 +287,8 @@ Event = Call | ClockMoved | FileSeeded | UrlRegistered
 _Holder = Call | FileSeeded | UrlRegistered
 
 
-def _headers_weight(headers: RawHeaders) -> int:
+def headers_weight(headers: Sequence[tuple[bytes, bytes]]) -> int:
+    """What ``headers`` weigh in the journal's estimate: 110 per header plus its bytes."""
     return 110 * len(headers) + len(b"".join(chain.from_iterable(headers)))
 
 
@@ -358,7 +359,7 @@ class SharedHeaders:
                 self._lists.clear()
                 self._weights.clear()
             shared = self._lists[headers] = tuple(self.pairs_of(headers))
-            self._weights[id(shared)] = (shared, _headers_weight(shared))
+            self._weights[id(shared)] = (shared, headers_weight(shared))
         return shared
 
     def weight(self, headers: RawHeaders) -> int:
@@ -366,7 +367,7 @@ class SharedHeaders:
         known = self._weights.get(id(headers))
         if known is not None and known[0] is headers:
             return known[1]
-        return _headers_weight(headers)
+        return headers_weight(headers)
 
 
 class Journal:
@@ -414,12 +415,14 @@ class Journal:
             while len(events) > self.max_calls:
                 self._drop_oldest_event()
 
-    def settle(self, call: Call) -> None:
+    def settle(self, call: Call, response_headers_weight: int | None = None) -> None:
         """Count a finished call against the budget: a refused call (4xx/5xx, or no
         response) keeps only a small request body, the oldest bodies go when over budget.
 
         The metadata estimate: 600 bytes, the path and query, 110 per header plus the
         header's bytes, 110 per form field plus its text, 300 per upload plus its name.
+        ``response_headers_weight``: :func:`headers_weight` of the call's response
+        headers, where the caller knows it already.
         """
         with self._lock:
             request_size = call.request_size
@@ -434,14 +437,14 @@ class Journal:
             if call.meta < 0:  # already let go while it was running
                 call.drop_bodies()
                 return
-            response_headers = call.raw_response_headers
+            if response_headers_weight is None:
+                response_headers_weight = headers_weight(call.raw_response_headers)
             meta = (
                 600
                 + len(call.path)
                 + len(call.query_string)
                 + self.shared.weight(call.raw_request_headers)
-                + 110 * len(response_headers)
-                + len(b"".join(chain.from_iterable(response_headers)))
+                + response_headers_weight
             )
             if call.form or call.files:
                 meta += _extras_weight(call)

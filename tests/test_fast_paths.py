@@ -23,6 +23,7 @@ from mockfiles.api import render, upload_schema
 from mockfiles.api.app import api_router, api_routes
 from mockfiles.api.routing import QuickRouter
 from mockfiles.coroutines import drive
+from mockfiles.journal import headers_weight
 from mockfiles.mock import openai_http_library
 from mockfiles.profiles import get_profile
 from mockfiles.transport import installed_libraries
@@ -574,6 +575,17 @@ class _Layered:
 _VARYING = {"x-request-id", "openai-processing-ms"}
 
 
+def _estimate(call: Any) -> int:
+    """The journal's documented estimate of a call's metadata (no form, no upload)."""
+    return (
+        600
+        + len(call.path)
+        + len(call.query_string)
+        + headers_weight(call.raw_request_headers)
+        + headers_weight(call.raw_response_headers)
+    )
+
+
 def _answer_and_entry(response: Any, call: Any) -> tuple[Any, ...]:
     headers = [(k, v) for k, v in response.headers.items() if k not in _VARYING]
     entry_headers = [(k, v) for k, v in call.raw_response_headers if k.decode() not in _VARYING]
@@ -623,6 +635,7 @@ def test_the_gateway_answers_plain_routes_as_the_asgi_layers_would(
     requests: list[tuple[str, str, dict[str, str], int, int]] = [
         ("GET", f"{base}/files/{kept.id}", key, 0, 1),
         ("GET", f"{base}/files?limit=2&order=asc", key, 0, 1),
+        ("GET", f"{base}/files/{kept.id}", {**key, "openai-organization": "org-echoed"}, 0, 1),
         ("GET", f"{base}/files/file-missing", key, 0, 0),  # 404 envelope
         ("GET", f"{base}/files?limit=0", key, 0, 0),  # 400 envelope
         ("GET", f"{base}/files/{kept.id}", {}, 0, 0),  # 401 before routing
@@ -639,6 +652,7 @@ def test_the_gateway_answers_plain_routes_as_the_asgi_layers_would(
                 response = client.send(module.Request(method, url, headers=headers))
                 answers.append(_answer_and_entry(response, mock.calls[-1]))
                 layers.append(layer_calls[0])
+                assert mock.calls[-1].meta == _estimate(mock.calls[-1]), (method, url)
             assert answers[0] == answers[1], (method, url)
             assert layers == expected_layers, (method, url)
         gateway.app = direct_routes

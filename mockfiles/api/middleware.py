@@ -25,7 +25,7 @@ from starlette.types import Message, Receive, Scope, Send
 from ..backend import Backend
 from ..errors import InvalidRequest, MockFilesError, ServerError
 from ..faults import Fault, InjectedDisconnect
-from ..journal import Call, Journal, RawHeaders
+from ..journal import Call, Journal, RawHeaders, headers_weight
 from ..profiles import AuthScheme
 from .context import (
     BACKEND_KEY,
@@ -50,6 +50,11 @@ _PROCESSING_MS = tuple((b"openai-processing-ms", str(ms).encode()) for ms in ran
 MOCK_ORGANIZATION = (b"openai-organization", b"org-mockfiles")
 MOCK_PROJECT = (b"openai-project", b"proj_mockfiles")
 _MOCK_IDENTITY_HEADERS = (MOCK_ORGANIZATION, MOCK_PROJECT)
+#: What ``openai-processing-ms`` (but its value), ``openai-version`` and ``x-request-id``
+#: (but its value) weigh in the journal's estimate (see :func:`headers_weight`).
+_ADDED_WEIGHT = headers_weight(
+    [(b"openai-processing-ms", b""), OPENAI_VERSION_HEADER, (b"x-request-id", b"")]
+)
 
 
 #: Request ids drawn ahead, from one read of ``os.urandom`` per 64.
@@ -210,8 +215,8 @@ def check_required_query(required: Mapping[str, tuple[str, str]], query_string: 
 #: What the gateway reads off one request's header list: the headers as the journal
 #: keeps them, whether both Transfer-Encoding and Content-Length are sent, the API key
 #: and project they name, and the ``openai-organization`` / ``openai-project`` pair the
-#: response carries (empty where the profile sends none).
-RequestFacts = tuple[RawHeaders, bool, str | None, str | None, tuple[tuple[bytes, bytes], ...]]
+#: response carries (empty where the profile sends none) with its journal weight.
+RequestFacts = tuple[RawHeaders, bool, str | None, str | None, tuple[tuple[bytes, bytes], ...], int]
 
 #: Distinct header lists of bodiless requests whose facts are remembered (the cache
 #: starts over beyond it).
@@ -222,13 +227,24 @@ class _Answering:
     """One request's answer on its way out: the gateway's headers added to it, and its
     status, headers and body kept in the journal entry."""
 
-    __slots__ = ("began", "call", "downstream", "journal", "organization", "request_id", "started")
+    __slots__ = (
+        "added_weight",
+        "began",
+        "call",
+        "downstream",
+        "headers_weight",
+        "journal",
+        "organization",
+        "request_id",
+        "started",
+    )
 
     def __init__(
         self,
         call: Call,
         journal: Journal,
         organization: tuple[tuple[bytes, bytes], ...],
+        organization_weight: int,
         downstream: Send,
     ) -> None:
         self.call = call
@@ -239,6 +255,11 @@ class _Answering:
             self.request_id = (b"x-request-id", _REQUEST_IDS.popleft())  # atomic
         except IndexError:
             self.request_id = (b"x-request-id", _request_id())
+        #: What the headers the gateway adds weigh in the journal, but for the value of
+        #: ``openai-processing-ms`` (see :func:`headers_weight`).
+        self.added_weight = organization_weight + len(self.request_id[1]) + _ADDED_WEIGHT
+        #: What the response headers weigh, once they are known.
+        self.headers_weight: int | None = None
         #: Whether the response has started (an error can no longer be answered).
         self.started = False
         self.began = time.perf_counter()
@@ -251,12 +272,15 @@ class _Answering:
         shared = self.journal.shared
         # pairs_of makes a new list (a list or tuple is read as it is)
         headers = shared.pairs_of(raw if type(raw) in _SEQUENCES else list(raw))  # type: ignore[arg-type]
+        weight = headers_weight(headers) + self.added_weight
         headers += self.organization
-        headers.append(
+        processing = (
             _PROCESSING_MS[elapsed_ms]
             if elapsed_ms < len(_PROCESSING_MS)
             else shared.pair((b"openai-processing-ms", str(elapsed_ms).encode()))
         )
+        self.headers_weight = weight + len(processing[1])
+        headers.append(processing)
         headers.append(OPENAI_VERSION_HEADER)
         headers.append(self.request_id)
         call = self.call
@@ -361,7 +385,7 @@ class GatewayMiddleware:
             if remember
             else tuple(shared.pairs_of(request_headers))
         )
-        return journal_headers, ambiguous, key, project, organization
+        return journal_headers, ambiguous, key, project, organization, headers_weight(organization)
 
     def _facts_of_bodiless(self, request_headers: list[tuple[bytes, bytes]]) -> RequestFacts:
         as_sent = tuple(request_headers)
@@ -383,7 +407,7 @@ class GatewayMiddleware:
         request_headers = scope["headers"]
         # A request with a body has headers of its own (its length, a multipart
         # boundary): read each time, its pairs shared, its list not remembered.
-        journal_headers, ambiguous, key, project, organization = (
+        journal_headers, ambiguous, key, project, organization, organization_weight = (
             self.facts(request_headers)
             if method in BODY_METHODS
             else self._facts_of_bodiless(request_headers)
@@ -399,7 +423,7 @@ class GatewayMiddleware:
         scope[CALL_KEY] = call
         scope[BACKEND_KEY] = self.backend
         journal.append(call)
-        answering = _Answering(call, journal, organization, send)
+        answering = _Answering(call, journal, organization, organization_weight, send)
         if method in BODY_METHODS:
             receive = _recording(receive, call, journal.max_bytes)
         try:
@@ -433,4 +457,4 @@ class GatewayMiddleware:
                 )
             raise
         finally:
-            journal.settle(call)
+            journal.settle(call, answering.headers_weight)

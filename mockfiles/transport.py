@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import sys
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from functools import cache
 from itertools import chain
@@ -34,6 +35,9 @@ def library_module(library: Library) -> ModuleType:
     """Import ``httpx`` or ``httpx2``, with an actionable error when it is missing."""
     if library not in LIBRARIES:
         raise ValueError(f"library must be one of {LIBRARIES}, not {library!r}")
+    imported = sys.modules.get(library)
+    if imported is not None:  # what import_module returns, without its machinery
+        return imported
     try:
         return importlib.import_module(library)
     except ImportError:

@@ -36,8 +36,8 @@ def library_module(library: Library) -> ModuleType:
     if library not in LIBRARIES:
         raise ValueError(f"library must be one of {LIBRARIES}, not {library!r}")
     imported = sys.modules.get(library)
-    if imported is not None:  # what import_module returns, without its machinery
-        return imported
+    if imported is not None and not getattr(imported.__spec__, "_initializing", False):
+        return imported  # what import_module returns (a module still importing: it waits)
     try:
         return importlib.import_module(library)
     except ImportError:

@@ -7,9 +7,12 @@ tests fail if the shortcut silently stops being taken (e.g. after a library upgr
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import itertools
 import json
 import re
+import sys
+import types
 from typing import Any
 
 import openai
@@ -598,7 +601,6 @@ def _answer_and_entry(response: Any, call: Any) -> tuple[Any, ...]:
         call.response_body,
         call.request_body,
         call.tenant,
-        call.meta,
         call.held,
     )
 
@@ -721,3 +723,77 @@ async def test_a_whole_response_reaches_the_transport_at_once_unless_a_middlewar
         assert response.headers["openai-version"] == "2020-10-01"
     assert taken[0] == 2
     assert seen == ["http.response.start", "http.response.body"] * 2
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_entries_weigh_as_documented_with_faults_and_slow_answers(library: str) -> None:
+    """The journal's estimate of each entry holds for injected errors with headers, a
+    disconnect, and an answer slow enough for a three-digit ``openai-processing-ms``."""
+    module = importlib.import_module(library)
+    mock = MockFiles()
+    record = mock.add_file(b"{}\n", filename="a.jsonl", purpose="batch")
+    url = f"{mock.base_url}/files/{record.id}"
+    mock.faults.add(status=429, headers={"retry-after-ms": "10", "x-should-retry": "true"})
+    mock.faults.add_delay(0.12)
+    mock.faults.add_disconnect(kind="read")
+    headers = {"authorization": f"Bearer {mock.api_key}"}
+    with module.Client(transport=mock.transport(library)) as client:  # type: ignore[arg-type]
+        assert client.get(url, headers=headers).status_code == 429
+        slow = client.get(url, headers=headers)
+        assert int(slow.headers["openai-processing-ms"]) >= 100
+        with pytest.raises(module.RemoteProtocolError):
+            client.get(url, headers=headers)
+        assert client.get(url, headers=headers).status_code == 200
+    assert [call.status for call in mock.calls] == [429, 200, 0, 200]
+    for call in mock.calls:
+        assert call.meta == _estimate(call), str(call)
+
+
+def test_a_body_is_kept_only_once_its_start_message_went_out() -> None:
+    """A ``send`` that fails on the start message (a client gone) leaves the journal
+    entry without the body, as the layered path always did."""
+    mock = MockFiles()
+    record = mock.add_file(b"{}\n", filename="a.jsonl", purpose="batch")
+
+    async def failing_at_start(scope: Any, receive: Any, send: Any) -> None:
+        async def send_or_fail(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                raise OSError("the client went away")
+            await send(message)
+
+        await mock.app(scope, receive, send_or_fail)
+
+    module = importlib.import_module(openai_http_library())
+    transport = transport_module.sync_transport(failing_at_start)
+    held_before = mock.journal.held_bytes
+    with module.Client(transport=transport) as client, pytest.raises(OSError):
+        client.get(
+            f"{mock.base_url}/files/{record.id}",
+            headers={"authorization": f"Bearer {mock.api_key}"},
+        )
+    call = mock.calls[-1]
+    assert (call.status, call.response_size, call.response_chunks, call.held) == (200, 0, [], 0)
+    assert mock.journal.held_bytes == held_before + call.meta
+
+
+def test_a_library_still_importing_is_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``library_module`` takes an imported library as it is, but one another thread is
+    still importing goes through ``import_module`` (which waits for the import)."""
+    library = LIBRARIES[0]
+    real = importlib.import_module(library)
+    asked: list[str] = []
+
+    def import_module(name: str) -> Any:
+        asked.append(name)
+        return real
+
+    monkeypatch.setattr(importlib, "import_module", import_module)
+    assert transport_module.library_module(library) is real
+    assert asked == []
+    importing = types.ModuleType(library)
+    spec = importlib.machinery.ModuleSpec(library, None)
+    spec._initializing = True  # type: ignore[attr-defined]  # what importlib sets
+    importing.__spec__ = spec
+    monkeypatch.setitem(sys.modules, library, importing)
+    assert transport_module.library_module(library) is real
+    assert asked == [library]

@@ -232,10 +232,10 @@ class _Answering:
         "began",
         "call",
         "downstream",
-        "headers_weight",
         "journal",
         "organization",
         "request_id",
+        "sent_weight",
         "started",
     )
 
@@ -258,8 +258,8 @@ class _Answering:
         #: What the headers the gateway adds weigh in the journal, but for the value of
         #: ``openai-processing-ms`` (see :func:`headers_weight`).
         self.added_weight = organization_weight + len(self.request_id[1]) + _ADDED_WEIGHT
-        #: What the response headers weigh, once they are known.
-        self.headers_weight: int | None = None
+        #: What the response headers weigh in the journal, once they are known.
+        self.sent_weight: int | None = None
         #: Whether the response has started (an error can no longer be answered).
         self.started = False
         self.began = time.perf_counter()
@@ -279,7 +279,7 @@ class _Answering:
             if elapsed_ms < len(_PROCESSING_MS)
             else shared.pair((b"openai-processing-ms", str(elapsed_ms).encode()))
         )
-        self.headers_weight = weight + len(processing[1])
+        self.sent_weight = weight + len(processing[1])
         headers.append(processing)
         headers.append(OPENAI_VERSION_HEADER)
         headers.append(self.request_id)
@@ -316,13 +316,16 @@ class _Answering:
         status = response.status_code
         headers = self.headers(status, response.raw_headers)
         body: bytes = response.body  # type: ignore[assignment]  # rendered to bytes
-        if body:
-            self.keep(body)
         whole = scope.get(WHOLE_RESPONSE_KEY)
         if whole is not None and whole[0] == self.downstream:
+            if body:
+                self.keep(body)
             whole[1](status, headers, body)  # the in-process transport takes it at once
             return
+        # As :meth:`send` would: the body is kept once the start message has gone out.
         await self.downstream({"type": "http.response.start", "status": status, "headers": headers})
+        if body:
+            self.keep(body)
         await self.downstream({"type": "http.response.body", "body": body})
 
 
@@ -457,4 +460,4 @@ class GatewayMiddleware:
                 )
             raise
         finally:
-            journal.settle(call, answering.headers_weight)
+            journal.settle(call, answering.sent_weight)

@@ -617,7 +617,7 @@ def test_the_gateway_answers_plain_routes_as_the_asgi_layers_would(
     mock = MockFiles(api_keys=["sk-one"])
     kept = mock.add_file(b'{"a": 1}\n', filename="kept.jsonl", purpose="batch", api_key="sk-one")
     gateway = mock.app.api  # type: ignore[attr-defined]
-    direct_routes = gateway.app
+    direct_routes = gateway.routes
     layered_routes = _Layered(direct_routes)
     layer_calls = [0]
     for response_class in (Response, render.BlobResponse):
@@ -649,7 +649,7 @@ def test_the_gateway_answers_plain_routes_as_the_asgi_layers_would(
             answers = []
             layers = []
             for routes in (direct_routes, layered_routes):
-                gateway.app = routes
+                gateway.routes = routes
                 layer_calls[0] = 0
                 response = client.send(module.Request(method, url, headers=headers))
                 answers.append(_answer_and_entry(response, mock.calls[-1]))
@@ -657,7 +657,7 @@ def test_the_gateway_answers_plain_routes_as_the_asgi_layers_would(
                 assert mock.calls[-1].meta == _estimate(mock.calls[-1]), (method, url)
             assert answers[0] == answers[1], (method, url)
             assert layers == expected_layers, (method, url)
-        gateway.app = direct_routes
+        gateway.routes = direct_routes
         # Deleting (a change of state) answers alike both ways too.
         doomed = [
             mock.add_file(b"{}\n", filename=f"d{i}.jsonl", purpose="batch", api_key="sk-one")
@@ -665,12 +665,12 @@ def test_the_gateway_answers_plain_routes_as_the_asgi_layers_would(
         ]
         deleted = []
         for routes, record in zip((direct_routes, layered_routes), doomed, strict=True):
-            gateway.app = routes
+            gateway.routes = routes
             response = client.send(
                 module.Request("DELETE", f"{base}/files/{record.id}", headers=key)
             )
             deleted.append(_answer_and_entry(response, mock.calls[-1]))
-        gateway.app = direct_routes
+        gateway.routes = direct_routes
         assert json.dumps(deleted[0], default=repr).replace(doomed[0].id, "ID") == json.dumps(
             deleted[1], default=repr
         ).replace(doomed[1].id, "ID")

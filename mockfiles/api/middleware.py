@@ -340,7 +340,7 @@ class GatewayMiddleware:
     """
 
     def __init__(self, routes: QuickRouter, *, backend: Backend, guarded_prefix: str) -> None:
-        self.app = routes
+        self.routes = routes
         self.backend = backend
         self.journal = backend.journal
         self.authenticator = backend.authenticator
@@ -404,7 +404,7 @@ class GatewayMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            await self.routes(scope, receive, send)
             return
         method = scope["method"]
         request_headers = scope["headers"]
@@ -440,9 +440,9 @@ class GatewayMiddleware:
                 scope[TENANT_KEY] = call.tenant = self.authenticator.authenticate(key, project)
                 if self.required_query:
                     check_required_query(self.required_query, scope["query_string"])
-            endpoint = self.app.resolve(scope)
+            endpoint = self.routes.resolve(scope)
             if endpoint is None:
-                await self.app(scope, receive, answering.send)
+                await self.routes(scope, receive, answering.send)
             else:
                 response = await endpoint(Request(scope, receive))
                 await answering.answer(response, scope, receive)
